@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Start-up cost, side by side in one hyperfine run: a container that runs
+# /bin/true in the busybox test rootfs, and a sandbox of the host's own /,
+# each with bubblewrap and with nook. The measured commands run as the
+# unprivileged test user, as users run them. Run as root (after .ci/setup).
+#
+#   bench/start.sh            results also in bin/bench/start.json
+#   RUNS=50 bench/start.sh    fewer runs
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+export PATH="/usr/local/go/bin:$PATH"
+user=${NOOK_TEST_USER:-nooktest}
+runs=${RUNS:-200}
+warmup=${WARMUP:-20}
+
+die() { echo "bench/start.sh: $*" >&2; exit 1; }
+[[ $(id -u) -eq 0 ]] || die "run as root (the measured commands run as $user)"
+id -u "$user" >/dev/null 2>&1 || die "no user $user: run .ci/setup"
+for tool in bwrap hyperfine jq runuser; do
+	command -v "$tool" >/dev/null || die "$tool missing: run .ci/setup"
+done
+
+if [[ ! -x bin/nook ]] || [[ -n $(find . -name '*.go' -newer bin/nook -print -quit) ]] || [[ go.mod -nt bin/nook ]]; then
+	echo "building bin/nook"
+	CGO_ENABLED=0 go build -trimpath -ldflags '-s -w' -o bin/nook .
+fi
+
+# Everything the user runs lives in a directory it can reach: the checkout
+# itself may be under a home the user cannot enter.
+work=$(mktemp -d /var/tmp/nook-bench-XXXXXX)
+trap 'rm -rf "$work"' EXIT
+chmod 0755 "$work"
+install -m 0755 bin/nook "$work/nook"
+CGO_ENABLED=0 go build -trimpath -o "$work/probe" ./testdata/probe
+go run ./bench/mkrootfs "$work/rootfs" "$work/probe"
+chown -R "$user:" "$work/rootfs"
+install -d -m 0700 -o "$user" "$work/run" "$work/out"
+
+rootfs=$work/rootfs
+home=$(getent passwd "$user" | cut -d: -f6)
+(
+	cd "$work"
+	runuser -u "$user" -- env -i HOME="$home" USER="$user" LOGNAME="$user" LANG=C \
+		PATH=/usr/local/bin:/usr/bin:/bin XDG_RUNTIME_DIR="$work/run" \
+		hyperfine --warmup "$warmup" --runs "$runs" -N --export-json "$work/out/start.json" \
+		-n "bwrap rootfs" "bwrap --unshare-all --ro-bind $rootfs / --proc /proc --dev /dev /bin/true" \
+		-n "nook run" "$work/nook run --rootfs $rootfs -- /bin/true" \
+		-n "bwrap host" "bwrap --unshare-all --ro-bind / / --proc /proc --dev /dev --tmpfs /tmp /bin/true" \
+		-n "nook sandbox" "$work/nook sandbox -- /bin/true"
+)
+
+mkdir -p bin/bench
+cp "$work/out/start.json" bin/bench/start.json
+echo
+echo "median start-up, $runs runs (bin/bench/start.json):"
+jq -r '
+	(.results | map({(.command): (.median * 1000)}) | add) as $ms
+	| ["bwrap rootfs", "nook run", "bwrap host", "nook sandbox"] as $order
+	| $order[] as $c
+	| if $c | startswith("nook") then
+		($ms[if $c == "nook run" then "bwrap rootfs" else "bwrap host" end]) as $base
+		| "  \($c | . + " " * (14 - length)) \($ms[$c] * 100 | round / 100) ms  (\($ms[$c] / $base * 100 | round / 100)x bwrap)"
+	  else
+		"  \($c | . + " " * (14 - length)) \($ms[$c] * 100 | round / 100) ms"
+	  end
+' "$work/out/start.json"

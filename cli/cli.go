@@ -1,0 +1,102 @@
+// Package cli is nook's command line: kong grammar, flag checking, and the
+// translation of flags into a container config.
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/alecthomas/kong"
+	"nook/container"
+)
+
+// Version is set at build time (-ldflags "-X nook/cli.Version=...").
+var Version = "0.1.0-dev"
+
+// Exit statuses for nook's own failures, as Docker's.
+const (
+	exitUsage  = 2
+	exitFailed = 125
+)
+
+type grammar struct {
+	Debug   bool       `help:"Print the resolved spec and the mount plan on stderr."`
+	Run     runCmd     `cmd:"" help:"Run a command in a new container."`
+	Sandbox sandboxCmd `cmd:"" help:"Run a command in a sandbox on the host's own filesystem, read-only."`
+	Info    infoCmd    `cmd:"" help:"Show what this host supports and how to fix what it lacks."`
+	Version versionCmd `cmd:"" help:"Print nook's version."`
+}
+
+// globals reach every command's Run.
+type globals struct {
+	Debug  bool
+	Stdout io.Writer
+	Stderr io.Writer
+}
+
+// exitError carries a status from a command to main.
+type exitError struct{ code int }
+
+func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
+
+// Main runs nook with args (without the program name) and returns the exit
+// status.
+func Main(args []string) int {
+	var g grammar
+	parser, err := kong.New(&g,
+		kong.Name("nook"),
+		kong.Description("Rootless containers and sandboxes in one static binary: no daemon, no root."),
+		kong.UsageOnError(),
+		kong.ConfigureHelp(kong.HelpOptions{Compact: true}),
+		kong.Exit(func(code int) { os.Exit(code) }),
+	)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "nook: %v\n", err)
+		return exitFailed
+	}
+	parser.Stderr = io.Discard // usage on error is replaced by our one line
+	ctx, err := parser.Parse(args)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "nook: %s\n", usageError(err, args))
+		return exitUsage
+	}
+	err = ctx.Run(&globals{Debug: g.Debug, Stdout: os.Stdout, Stderr: os.Stderr})
+	return report(err)
+}
+
+func usageError(err error, args []string) string {
+	cmd := "nook"
+	var pe *kong.ParseError
+	if errors.As(err, &pe) && pe.Context != nil && pe.Context.Selected() != nil {
+		cmd = "nook " + pe.Context.Selected().FullPath()
+		cmd = strings.Replace(cmd, "nook nook", "nook", 1)
+	}
+	return fmt.Sprintf("%v (see '%s --help')", err, cmd)
+}
+
+func report(err error) int {
+	if err == nil {
+		return 0
+	}
+	var ee exitError
+	if errors.As(err, &ee) {
+		return ee.code
+	}
+	var ce *container.Error
+	if errors.As(err, &ce) {
+		fmt.Fprintf(os.Stderr, "nook: %s\n", ce.Msg)
+		return ce.Code
+	}
+	fmt.Fprintf(os.Stderr, "nook: %v\n", err)
+	return exitFailed
+}
+
+type versionCmd struct{}
+
+func (versionCmd) Run(g *globals) error {
+	_, err := fmt.Fprintf(g.Stdout, "nook %s\n", Version)
+	return err
+}

@@ -1,0 +1,36 @@
+package cli
+
+// isolation are the flags `run` and `sandbox` share.
+type isolation struct {
+	Env         []string `short:"e" placeholder:"KEY=VALUE" help:"Set an environment variable (KEY alone takes the caller's value)."`
+	EnvFile     []string `placeholder:"FILE" help:"Read environment variables from FILE (KEY=VALUE lines)."`
+	Workdir     string   `short:"w" placeholder:"DIR" help:"Working directory inside the container."`
+	Hostname    string   `placeholder:"NAME" help:"Container host name."`
+	Volume      []string `short:"v" placeholder:"HOST:CONTAINER[:ro|rw]" help:"Bind mount a host path."`
+	Tmpfs       []string `placeholder:"PATH[:OPTS]" help:"Mount a tmpfs at PATH."`
+	Interactive bool     `short:"i" help:"Keep stdin open and connected to the command."`
+	TTY         bool     `short:"t" help:"Allocate a pseudo-terminal."`
+	Init        bool     `help:"Run a small init as PID 1 that forwards signals and reaps zombies."`
+	CapAdd      []string `placeholder:"CAP" help:"Add a capability to Docker's default set (ALL for all)."`
+	CapDrop     []string `placeholder:"CAP" help:"Drop a capability from the default set (ALL for all)."`
+	SecurityOpt []string `placeholder:"OPT" help:"no-new-privileges[=true|false] (default true), seccomp=unconfined."`
+	Network     string   `default:"none" enum:"none,host" help:"Network: none (a private namespace with only lo) or host."`
+	Rm          bool     `help:"Remove the container when it exits (nothing persists yet; accepted for compatibility)."`
+}
+
+type runCmd struct {
+	isolation
+	Rootfs   string   `required:"" placeholder:"DIR" type:"existingdir" help:"Directory to use as the container's root filesystem."`
+	User     string   `short:"u" placeholder:"USER[:GROUP]" help:"User (name or uid) and group to run as."`
+	ReadOnly bool     `help:"Mount the root filesystem read-only."`
+	Command  []string `arg:"" passthrough:"" help:"Command and arguments."`
+}
+
+type sandboxCmd struct {
+	isolation
+	Rw      []string `placeholder:"PATH" help:"Make a host path writable inside the sandbox."`
+	Ro      []string `placeholder:"PATH" help:"Bind a host path read-only (e.g. from under a hidden one)."`
+	Hide    []string `placeholder:"PATH" help:"Hide a host path (an empty directory or file in its place)."`
+	Root    bool     `help:"Appear as root (uid 0) inside the sandbox."`
+	Command []string `arg:"" passthrough:"" help:"Command and arguments."`
+}

@@ -1,0 +1,171 @@
+package cli
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/term"
+	"nook/container"
+	"nook/messages"
+	"nook/spec"
+)
+
+func (c *runCmd) Run(g *globals) error {
+	rootfs, err := filepath.Abs(c.Rootfs)
+	if err != nil {
+		return fmt.Errorf("rootfs %s: %w", c.Rootfs, err)
+	}
+	ids := containerIDs()
+	o, err := c.isolation.options(c.Command, ids)
+	if err != nil {
+		return err
+	}
+	o.User, o.ReadOnly = c.User, c.ReadOnly
+	if o.Hostname == "" {
+		o.Hostname = defaultHostname(c.Network)
+	}
+	s, err := spec.Container(rootfs, o)
+	if err != nil {
+		return err
+	}
+	var resolv []byte
+	if c.Network == "host" {
+		resolv, _ = os.ReadFile("/etc/resolv.conf")
+	}
+	cfg := c.isolation.config(s, g)
+	cfg.Files = spec.EtcFiles(o.Hostname, c.Network, resolv)
+	cfg.IDNote = ids.Note
+	return start(cfg, ids, g)
+}
+
+// options checks the shared flags and turns them into spec options.
+func (f *isolation) options(cmd []string, ids idPlan) (spec.Options, error) {
+	if len(cmd) > 0 && cmd[0] == "--" {
+		cmd = cmd[1:]
+	}
+	if len(cmd) == 0 {
+		return spec.Options{}, usage("no command given")
+	}
+	env, err := f.environment()
+	if err != nil {
+		return spec.Options{}, err
+	}
+	o := spec.Options{
+		Args: cmd, Env: env, Workdir: f.Workdir, Hostname: f.Hostname,
+		Terminal: f.TTY, CapAdd: f.CapAdd, CapDrop: f.CapDrop, Network: f.Network,
+		NoNewPrivileges: true, Rootless: ids.Rootless, UIDMap: ids.UIDs, GIDMap: ids.GIDs,
+	}
+	if o.NoNewPrivileges, err = noNewPrivileges(f.SecurityOpt); err != nil {
+		return o, err
+	}
+	if o.Volumes, err = volumes(f.Volume); err != nil {
+		return o, err
+	}
+	for _, t := range f.Tmpfs {
+		m, err := spec.ParseTmpfs(t)
+		if err != nil {
+			return o, err
+		}
+		o.Tmpfs = append(o.Tmpfs, m)
+	}
+	return o, nil
+}
+
+func (f *isolation) environment() ([]string, error) {
+	var fromFiles []string
+	for _, name := range f.EnvFile {
+		file, err := os.Open(name)
+		if err != nil {
+			return nil, fmt.Errorf("env file: %w", err)
+		}
+		env, err := spec.ParseEnvFile(file, name)
+		file.Close()
+		if err != nil {
+			return nil, err
+		}
+		fromFiles = append(fromFiles, env...)
+	}
+	var flags []string
+	for _, e := range f.Env {
+		entry, err := spec.EnvEntry(e)
+		if err != nil {
+			return nil, err
+		}
+		if entry != "" {
+			flags = append(flags, entry)
+		}
+	}
+	return spec.MergeEnv(fromFiles, flags), nil
+}
+
+func volumes(flags []string) ([]spec.Volume, error) {
+	var vs []spec.Volume
+	for _, v := range flags {
+		vol, err := spec.ParseVolume(v)
+		if err != nil {
+			return nil, err
+		}
+		if _, err := os.Stat(vol.Source); err != nil {
+			return nil, fmt.Errorf("volume source %s does not exist: create it first or fix the path", vol.Source)
+		}
+		vs = append(vs, vol)
+	}
+	return vs, nil
+}
+
+func (f *isolation) config(s *specs.Spec, g *globals) *messages.Config {
+	if f.TTY {
+		s.Process.ConsoleSize = consoleSize()
+	}
+	cfg := &messages.Config{Spec: s, Init: f.Init, Stdin: f.Interactive, Seccomp: seccompOn(f.SecurityOpt), Debug: g.Debug}
+	if g.Debug {
+		b, _ := json.MarshalIndent(s, "", "  ")
+		fmt.Fprintf(g.Stderr, "%s\n", b)
+	}
+	return cfg
+}
+
+func start(cfg *messages.Config, ids idPlan, g *globals) error {
+	r := &container.Run{Config: cfg, Helpers: ids.Helpers, Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr}
+	code, err := r.Start()
+	if err != nil {
+		return err
+	}
+	if code != 0 {
+		return exitError{code}
+	}
+	return nil
+}
+
+func consoleSize() *specs.Box {
+	for _, fd := range []int{0, 1, 2} {
+		if w, h, err := term.GetSize(fd); err == nil {
+			return &specs.Box{Width: uint(w), Height: uint(h)}
+		}
+	}
+	return nil
+}
+
+// defaultHostname is a short random id, like Docker's container ids; with
+// the host's network the host's name is kept, as Docker does.
+func defaultHostname(network string) string {
+	if network == "host" {
+		if h, err := os.Hostname(); err == nil {
+			return h
+		}
+	}
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+type usageErr string
+
+func (e usageErr) Error() string { return string(e) }
+
+func usage(msg string) error { return usageErr(msg) }

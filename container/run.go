@@ -1,0 +1,176 @@
+// Package container is the host side of one container run: it clones the
+// init into new namespaces, writes the id maps, hands over the config,
+// relays signals and stdio, and turns the outcome into an exit status.
+package container
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"os/signal"
+	"syscall"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+	"nook/caps"
+	"nook/messages"
+	"nook/nsinit"
+	"nook/userns"
+)
+
+// Exit statuses, as Docker's.
+const (
+	CodeFailed = 125
+)
+
+// Run describes one foreground run.
+type Run struct {
+	Config *messages.Config
+	// Helpers, when set, write a multi-id map (newuidmap/newgidmap);
+	// otherwise the single mapping is written by the kernel clone path.
+	Helpers *userns.Helpers
+	// Stdin, Stdout, Stderr are the caller's.
+	Stdin, Stdout, Stderr *os.File
+}
+
+// Error is a failure of nook itself or of the command's start, with the
+// status nook should exit with.
+type Error struct {
+	Code int
+	Msg  string
+}
+
+func (e *Error) Error() string { return e.Msg }
+
+func failed(format string, args ...any) error {
+	return &Error{Code: CodeFailed, Msg: fmt.Sprintf(format, args...)}
+}
+
+// Start runs the container in the foreground and returns its exit status.
+func (r *Run) Start() (int, error) {
+	hostSock, initSock, err := messages.Pair()
+	if err != nil {
+		return CodeFailed, err
+	}
+	defer unix.Close(hostSock)
+	io, err := r.stdio()
+	if err != nil {
+		unix.Close(initSock)
+		return CodeFailed, err
+	}
+	defer io.close()
+	sigs := make(chan os.Signal, 16)
+	signal.Notify(sigs, forwarded...)
+	defer signal.Stop(sigs)
+
+	cmd := r.command(initSock, io)
+	err = cmd.Start()
+	unix.Close(initSock)
+	io.closeChildEnds()
+	if err != nil {
+		return CodeFailed, r.explainStart(err)
+	}
+	if err := r.handOver(cmd.Process.Pid, hostSock); err != nil {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		return CodeFailed, err
+	}
+	return r.supervise(cmd, hostSock, io, sigs)
+}
+
+func (r *Run) command(initSock int, io *stdio) *exec.Cmd {
+	s := r.Config.Spec
+	cmd := &exec.Cmd{
+		Path:       "/proc/self/exe",
+		Args:       []string{"nook", nsinit.Arg},
+		Env:        []string{},
+		Stdin:      io.child[0],
+		Stdout:     io.child[1],
+		Stderr:     io.child[2],
+		ExtraFiles: []*os.File{os.NewFile(uintptr(initSock), "init-socket")},
+		SysProcAttr: &syscall.SysProcAttr{
+			Cloneflags: cloneFlags(s),
+			// The container dies with nook: PID 1 gets SIGKILL, which
+			// takes its whole PID namespace with it.
+			Pdeathsig: syscall.SIGKILL,
+		},
+	}
+	if hasUserNS(s) {
+		// The kernel grants a user namespace's capabilities at execve only
+		// to its uid 0, and the init is not that yet (newuidmap runs after
+		// the clone) or never (a sandbox keeps the caller's uid): ambient
+		// capabilities carry them across the init's execve instead.
+		cmd.SysProcAttr.AmbientCaps = allCaps()
+	}
+	if r.Helpers == nil && len(s.Linux.UIDMappings) > 0 {
+		cmd.SysProcAttr.UidMappings = sysMap(s.Linux.UIDMappings)
+		cmd.SysProcAttr.GidMappings = sysMap(s.Linux.GIDMappings)
+		cmd.SysProcAttr.GidMappingsEnableSetgroups = false
+	}
+	return cmd
+}
+
+// handOver writes the id maps (when helpers are needed) and sends the
+// config, which is also the init's signal to go.
+func (r *Run) handOver(pid int, sock int) error {
+	l := r.Config.Spec.Linux
+	if r.Helpers != nil {
+		if err := r.Helpers.Apply(pid, l.UIDMappings, l.GIDMappings); err != nil {
+			return failed("write id maps: %v", err)
+		}
+	}
+	return messages.Send(sock, messages.Msg{Kind: messages.KindStart, Config: r.Config})
+}
+
+func (r *Run) explainStart(err error) error {
+	var errno syscall.Errno
+	if errors.As(err, &errno) && hasUserNS(r.Config.Spec) {
+		return failed("cannot create a user namespace: %s", userns.Explain("/proc", errno))
+	}
+	return failed("start container: %v", err)
+}
+
+var nsFlags = map[specs.LinuxNamespaceType]uintptr{
+	specs.PIDNamespace:     unix.CLONE_NEWPID,
+	specs.MountNamespace:   unix.CLONE_NEWNS,
+	specs.UTSNamespace:     unix.CLONE_NEWUTS,
+	specs.IPCNamespace:     unix.CLONE_NEWIPC,
+	specs.NetworkNamespace: unix.CLONE_NEWNET,
+	specs.UserNamespace:    unix.CLONE_NEWUSER,
+	specs.CgroupNamespace:  unix.CLONE_NEWCGROUP,
+}
+
+func cloneFlags(s *specs.Spec) uintptr {
+	var f uintptr
+	for _, ns := range s.Linux.Namespaces {
+		f |= nsFlags[ns.Type]
+	}
+	return f
+}
+
+func hasUserNS(s *specs.Spec) bool { return cloneFlags(s)&unix.CLONE_NEWUSER != 0 }
+
+func allCaps() []uintptr {
+	last := caps.LastCap()
+	c := make([]uintptr, 0, last+1)
+	for i := 0; i <= last; i++ {
+		c = append(c, uintptr(i))
+	}
+	return c
+}
+
+func sysMap(m []specs.LinuxIDMapping) []syscall.SysProcIDMap {
+	out := make([]syscall.SysProcIDMap, len(m))
+	for i, e := range m {
+		out[i] = syscall.SysProcIDMap{ContainerID: int(e.ContainerID), HostID: int(e.HostID), Size: int(e.Size)}
+	}
+	return out
+}
+
+// drain copies until EOF, ignoring the EIO a pty master reads once the
+// last slave descriptor is closed.
+func drain(dst io.Writer, src io.Reader) {
+	_, _ = io.Copy(dst, src)
+}

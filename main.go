@@ -1,0 +1,18 @@
+// Command nook runs rootless containers and sandboxes.
+package main
+
+import (
+	"os"
+
+	"nook/cli"
+	"nook/nsinit"
+)
+
+func main() {
+	// The init side is the same binary, re-executed into new namespaces;
+	// it must not pay for the CLI.
+	if len(os.Args) > 1 && os.Args[1] == nsinit.Arg {
+		nsinit.Main()
+	}
+	os.Exit(cli.Main(os.Args[1:]))
+}

@@ -1,0 +1,142 @@
+// Package messages is the protocol between the host side of nook and the
+// init it clones into the container's namespaces: typed messages, one per
+// SOCK_SEQPACKET datagram, with descriptors passed alongside.
+//
+//	host                          init
+//	Start{Config} ───────────►    (sent once the id maps are written)
+//	              ◄───────────    Pty{} + the pty master fd   (with -t)
+//	              ◄───────────    Failed{Error, Code}         (setup or exec failed)
+//	              ◄─── EOF ───    exec succeeded (the socket is close-on-exec)
+//
+// Every receive also ends when the other side dies: the socket then reads EOF.
+package messages
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
+	"nook/mounts"
+)
+
+// Kind tells which message a datagram holds.
+type Kind string
+
+const (
+	KindStart  Kind = "start"
+	KindPty    Kind = "pty"
+	KindFailed Kind = "failed"
+)
+
+// Config is everything the init needs; it arrives in the Start message.
+type Config struct {
+	Spec *specs.Spec `json:"spec"`
+	// Files are generated files (/etc/hosts, ...) bound over the root's.
+	Files []mounts.File `json:"files,omitempty"`
+	// HostRoot: the root is the host's / (nook sandbox).
+	HostRoot bool `json:"hostRoot,omitempty"`
+	// Init puts a reaper in front of the command (--init).
+	Init bool `json:"init,omitempty"`
+	// Stdin keeps the caller's stdin (-i); otherwise it is /dev/null.
+	Stdin bool `json:"stdin,omitempty"`
+	// Seccomp installs nook's seccomp filter.
+	Seccomp bool `json:"seccomp,omitempty"`
+	// IDNote explains why an id may be unmapped (only one id mapped).
+	IDNote string `json:"idNote,omitempty"`
+	// Debug prints the mount plan on stderr.
+	Debug bool `json:"debug,omitempty"`
+}
+
+// Msg is one message.
+type Msg struct {
+	Kind   Kind    `json:"kind"`
+	Config *Config `json:"config,omitempty"`
+	Error  string  `json:"error,omitempty"`
+	// Code is the exit status nook reports for a failure (125, 126, 127).
+	Code int `json:"code,omitempty"`
+}
+
+const maxMsg = 1 << 20
+
+// Send writes m as one datagram, with fds attached.
+func Send(sock int, m Msg, fds ...int) error {
+	b, err := json.Marshal(m)
+	if err != nil {
+		return fmt.Errorf("encode %s message: %w", m.Kind, err)
+	}
+	var oob []byte
+	if len(fds) > 0 {
+		oob = unix.UnixRights(fds...)
+	}
+	if err := unix.Sendmsg(sock, b, oob, nil, 0); err != nil {
+		return fmt.Errorf("send %s message: %w", m.Kind, err)
+	}
+	return nil
+}
+
+// Recv reads one message; io.EOF means the other side is gone.
+func Recv(sock int) (Msg, []int, error) {
+	buf := make([]byte, maxMsg)
+	oob := make([]byte, unix.CmsgSpace(4*4))
+	var n, oobn int
+	var err error
+	for {
+		n, oobn, _, _, err = unix.Recvmsg(sock, buf, oob, unix.MSG_CMSG_CLOEXEC)
+		if err != unix.EINTR {
+			break
+		}
+	}
+	if err != nil {
+		return Msg{}, nil, fmt.Errorf("receive message: %w", err)
+	}
+	if n == 0 && oobn == 0 {
+		return Msg{}, nil, io.EOF
+	}
+	fds, err := rights(oob[:oobn])
+	if err != nil {
+		return Msg{}, nil, err
+	}
+	var m Msg
+	if err := json.Unmarshal(buf[:n], &m); err != nil {
+		closeAll(fds)
+		return Msg{}, nil, fmt.Errorf("decode message: %w", err)
+	}
+	return m, fds, nil
+}
+
+func rights(oob []byte) ([]int, error) {
+	if len(oob) == 0 {
+		return nil, nil
+	}
+	cmsgs, err := unix.ParseSocketControlMessage(oob)
+	if err != nil {
+		return nil, fmt.Errorf("parse control message: %w", err)
+	}
+	var fds []int
+	for _, c := range cmsgs {
+		got, err := unix.ParseUnixRights(&c)
+		if err != nil {
+			closeAll(fds)
+			return nil, fmt.Errorf("parse passed descriptors: %w", err)
+		}
+		fds = append(fds, got...)
+	}
+	return fds, nil
+}
+
+func closeAll(fds []int) {
+	for _, fd := range fds {
+		unix.Close(fd)
+	}
+}
+
+// Pair makes the socket pair, close-on-exec on both ends.
+func Pair() (host, init int, err error) {
+	fds, err := unix.Socketpair(unix.AF_UNIX, unix.SOCK_SEQPACKET|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return -1, -1, fmt.Errorf("socketpair: %w", err)
+	}
+	return fds[0], fds[1], nil
+}

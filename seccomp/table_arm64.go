@@ -1,0 +1,59 @@
+//go:build linux
+
+package seccomp
+
+import "golang.org/x/sys/unix"
+
+// The native syscall ABI of arm64 (the asm-generic table). 32-bit ARM tasks
+// report AUDIT_ARCH_ARM and are killed by the architecture check.
+const (
+	auditArch = unix.AUDIT_ARCH_AARCH64
+	x32Bit    = 0 // no second ABI under the same architecture word
+
+	sysClone  = unix.SYS_CLONE
+	sysClone3 = unix.SYS_CLONE3
+
+	sysAcct           = unix.SYS_ACCT
+	sysAddKey         = unix.SYS_ADD_KEY
+	sysBPF            = unix.SYS_BPF
+	sysClockSettime   = unix.SYS_CLOCK_SETTIME
+	sysCreateModule   = absent // never in the asm-generic table
+	sysDeleteModule   = unix.SYS_DELETE_MODULE
+	sysFinitModule    = unix.SYS_FINIT_MODULE
+	sysFsconfig       = unix.SYS_FSCONFIG
+	sysFsmount        = unix.SYS_FSMOUNT
+	sysFsopen         = unix.SYS_FSOPEN
+	sysFspick         = unix.SYS_FSPICK
+	sysInitModule     = unix.SYS_INIT_MODULE
+	sysIoperm         = absent // x86 port I/O
+	sysIopl           = absent // x86 port I/O
+	sysKexecFileLoad  = unix.SYS_KEXEC_FILE_LOAD
+	sysKexecLoad      = unix.SYS_KEXEC_LOAD
+	sysKeyctl         = unix.SYS_KEYCTL
+	sysLookupDcookie  = unix.SYS_LOOKUP_DCOOKIE
+	sysMount          = unix.SYS_MOUNT
+	sysMountSetattr   = unix.SYS_MOUNT_SETATTR
+	sysMoveMount      = unix.SYS_MOVE_MOUNT
+	sysNameToHandleAt = unix.SYS_NAME_TO_HANDLE_AT
+	sysNfsservctl     = unix.SYS_NFSSERVCTL
+	sysOpenByHandleAt = unix.SYS_OPEN_BY_HANDLE_AT
+	sysOpenTree       = unix.SYS_OPEN_TREE
+	sysOpenTreeAttr   = unix.SYS_OPEN_TREE_ATTR
+	sysPerfEventOpen  = unix.SYS_PERF_EVENT_OPEN
+	sysPivotRoot      = unix.SYS_PIVOT_ROOT
+	sysQuotactl       = unix.SYS_QUOTACTL
+	sysQuotactlFd     = unix.SYS_QUOTACTL_FD
+	sysReboot         = unix.SYS_REBOOT
+	sysRequestKey     = unix.SYS_REQUEST_KEY
+	sysSetns          = unix.SYS_SETNS
+	sysSettimeofday   = unix.SYS_SETTIMEOFDAY
+	sysSwapoff        = unix.SYS_SWAPOFF
+	sysSwapon         = unix.SYS_SWAPON
+	sysSyslog         = unix.SYS_SYSLOG
+	sysUmount2        = unix.SYS_UMOUNT2
+	sysUnshare        = unix.SYS_UNSHARE
+	sysUselib         = absent // a.out loader, never in the asm-generic table
+	sysUserfaultfd    = unix.SYS_USERFAULTFD
+	sysVM86           = absent // i386 only
+	sysVM86old        = absent // i386 only
+)

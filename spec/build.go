@@ -1,0 +1,185 @@
+package spec
+
+import (
+	"fmt"
+	"os"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"nook/caps"
+	"nook/mounts"
+	"nook/userns"
+)
+
+// Options is what `nook run` and `nook sandbox` have in common once the
+// command line is parsed and checked.
+type Options struct {
+	Args            []string
+	Env             []string
+	Workdir         string
+	User            string // as given to --user: NAME, UID, UID:GID, NAME:GROUP
+	Hostname        string
+	Volumes         []Volume
+	Tmpfs           []Tmpfs
+	ReadOnly        bool
+	Terminal        bool
+	CapAdd          []string
+	CapDrop         []string
+	Network         string // "none" or "host"
+	NoNewPrivileges bool
+	UIDMap, GIDMap  []specs.LinuxIDMapping
+	// Rootless says a user namespace is created (false only for real root).
+	Rootless bool
+}
+
+// Container is a container's spec: the root filesystem is rootfs.
+func Container(rootfs string, o Options) (*specs.Spec, error) {
+	s, err := base(o)
+	if err != nil {
+		return nil, err
+	}
+	s.Root = &specs.Root{Path: rootfs, Readonly: o.ReadOnly}
+	s.Mounts = append(systemMounts(o), userMounts(o)...)
+	return s, nil
+}
+
+// Sandbox is a one-off sandbox on the host's own root, read-only.
+// Sessions of other programs (D-Bus, ssh-agent, systemd --user) listen in
+// /run/user: a read-only bind does not stop connect(2) on a socket, so it is
+// hidden unless asked for.
+func Sandbox(o Options, cwd string, rw, ro, hide []string) (*specs.Spec, error) {
+	s, err := base(o)
+	if err != nil {
+		return nil, err
+	}
+	s.Root = &specs.Root{Path: "/", Readonly: true}
+	s.Linux.MaskedPaths = append(append([]string{}, maskedPaths...), hide...)
+	m := devMounts(o) // the host's /sys is already there, read-only
+	m = append(m, tmpfs("/tmp", "nosuid", "nodev", "mode=1777"))
+	if _, err := os.Stat("/run/user"); err == nil {
+		m = append(m, tmpfs("/run/user", "nosuid", "nodev", "noexec", "mode=0755"))
+	}
+	m = append(m, bind(cwd, cwd, true))
+	for _, p := range ro {
+		m = append(m, bind(p, p, true))
+	}
+	for _, p := range rw {
+		m = append(m, bind(p, p, false))
+	}
+	s.Mounts = append(m, userMounts(o)...)
+	return s, nil
+}
+
+func base(o Options) (*specs.Spec, error) {
+	set, err := caps.Resolve(o.CapAdd, o.CapDrop)
+	if err != nil {
+		return nil, err
+	}
+	names := set.Names()
+	s := &specs.Spec{
+		Version:  specs.Version,
+		Hostname: o.Hostname,
+		Process: &specs.Process{
+			Terminal: o.Terminal,
+			Args:     o.Args,
+			Env:      o.Env,
+			Cwd:      o.Workdir,
+			User:     specs.User{Username: o.User},
+			Capabilities: &specs.LinuxCapabilities{
+				Bounding: names, Effective: names, Permitted: names,
+			},
+			NoNewPrivileges: o.NoNewPrivileges,
+		},
+		Linux: &specs.Linux{
+			UIDMappings:   o.UIDMap,
+			GIDMappings:   o.GIDMap,
+			Namespaces:    namespaces(o),
+			MaskedPaths:   maskedPaths,
+			ReadonlyPaths: readonlyPaths,
+		},
+	}
+	if len(o.Args) == 0 {
+		return nil, fmt.Errorf("no command given")
+	}
+	return s, nil
+}
+
+func namespaces(o Options) []specs.LinuxNamespace {
+	ns := []specs.LinuxNamespace{
+		{Type: specs.PIDNamespace}, {Type: specs.MountNamespace}, {Type: specs.UTSNamespace},
+		{Type: specs.IPCNamespace}, {Type: specs.CgroupNamespace},
+	}
+	if o.Network != "host" {
+		ns = append(ns, specs.LinuxNamespace{Type: specs.NetworkNamespace})
+	}
+	if o.Rootless {
+		ns = append(ns, specs.LinuxNamespace{Type: specs.UserNamespace})
+	}
+	return ns
+}
+
+// systemMounts are the kernel filesystems every container gets.
+func systemMounts(o Options) []specs.Mount {
+	m := devMounts(o)
+	if o.Network == "host" {
+		// sysfs can only be mounted by the owner of the network namespace.
+		return append(m, bind("/sys", "/sys", true))
+	}
+	return append(m, specs.Mount{Destination: "/sys", Type: "sysfs", Source: "sysfs", Options: []string{"nosuid", "noexec", "nodev", "ro"}})
+}
+
+// devMounts are /proc and /dev with what lives in it, shared with the sandbox.
+func devMounts(o Options) []specs.Mount {
+	pts := []string{"nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620"}
+	// gid=5 (tty) only exists in the container when it is mapped.
+	if !o.Rootless || userns.Contains(o.GIDMap, 5) {
+		pts = append(pts, "gid=5")
+	}
+	m := []specs.Mount{
+		{Destination: "/proc", Type: "proc", Source: "proc", Options: []string{"nosuid", "noexec", "nodev"}},
+		tmpfs("/dev", "nosuid", "strictatime", "mode=755", "size=65536k"),
+		{Destination: "/dev/pts", Type: "devpts", Source: "devpts", Options: pts},
+		tmpfs("/dev/shm", "nosuid", "noexec", "nodev", "mode=1777", "size=65536k"),
+		{Destination: "/dev/mqueue", Type: "mqueue", Source: "mqueue", Options: []string{"nosuid", "noexec", "nodev"}},
+	}
+	for _, d := range devices {
+		m = append(m, specs.Mount{Destination: d, Type: "bind", Source: d, Options: []string{"bind"}})
+	}
+	return m
+}
+
+func userMounts(o Options) []specs.Mount {
+	var m []specs.Mount
+	for _, v := range o.Volumes {
+		m = append(m, bind(v.Source, v.Destination, v.ReadOnly))
+	}
+	for _, t := range o.Tmpfs {
+		m = append(m, specs.Mount{Destination: t.Destination, Type: "tmpfs", Source: "tmpfs", Options: t.Options})
+	}
+	return m
+}
+
+func tmpfs(dst string, opts ...string) specs.Mount {
+	return specs.Mount{Destination: dst, Type: "tmpfs", Source: "tmpfs", Options: opts}
+}
+
+func bind(src, dst string, ro bool) specs.Mount {
+	opts := []string{"rbind"}
+	if ro {
+		opts = append(opts, "ro")
+	}
+	return specs.Mount{Destination: dst, Type: "bind", Source: src, Options: opts}
+}
+
+// EtcFiles are the generated files bound over the rootfs's own.
+func EtcFiles(hostname, network string, hostResolv []byte) []mounts.File {
+	resolv := "# nook: --network none has no DNS\n"
+	if network == "host" {
+		resolv = string(hostResolv)
+	}
+	hosts := "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\t" + hostname + "\n"
+	return []mounts.File{
+		{Path: "/etc/hostname", Data: hostname + "\n"},
+		{Path: "/etc/hosts", Data: hosts},
+		{Path: "/etc/resolv.conf", Data: resolv},
+	}
+}
