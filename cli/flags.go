@@ -23,7 +23,7 @@ type runCmd struct {
 	Rootfs   string   `required:"" placeholder:"DIR" type:"existingdir" help:"Directory to use as the container's root filesystem."`
 	User     string   `short:"u" placeholder:"USER[:GROUP]" help:"User (name or uid) and group to run as."`
 	ReadOnly bool     `help:"Mount the root filesystem read-only."`
-	Command  []string `arg:"" passthrough:"" help:"Command and arguments."`
+	Command  []string `arg:"" passthrough:"partial" help:"Command and arguments."`
 }
 
 type sandboxCmd struct {
@@ -32,5 +32,5 @@ type sandboxCmd struct {
 	Ro      []string `placeholder:"PATH" help:"Bind a host path read-only (e.g. from under a hidden one)."`
 	Hide    []string `placeholder:"PATH" help:"Hide a host path (an empty directory or file in its place)."`
 	Root    bool     `help:"Appear as root (uid 0) inside the sandbox."`
-	Command []string `arg:"" passthrough:"" help:"Command and arguments."`
+	Command []string `arg:"" passthrough:"partial" help:"Command and arguments."`
 }

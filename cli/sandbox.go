@@ -22,9 +22,9 @@ func (c *sandboxCmd) Run(g *globals) error {
 	if o.Workdir == "" {
 		o.Workdir = cwd
 	}
-	o.User = fmt.Sprintf("%d:%d", ids.UIDs[0].ContainerID, ids.GIDs[0].ContainerID)
-	if !ids.Rootless {
-		o.User = "0:0"
+	o.User = "0:0"
+	if ids.Rootless {
+		o.User = fmt.Sprintf("%d:%d", ids.UIDs[0].ContainerID, ids.GIDs[0].ContainerID)
 	}
 	rw, err := existing("--rw", c.Rw)
 	if err != nil {

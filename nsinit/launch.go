@@ -55,7 +55,17 @@ func launch(c *messages.Config, u user, path string, env []string) error {
 // any other user.
 func dropPrivileges(want caps.Caps, u user) error {
 	last := caps.LastCap()
-	first := caps.Caps{Bounding: want.Bounding, Effective: caps.All, Permitted: caps.All}
+	have, err := permitted()
+	if err != nil {
+		return err
+	}
+	// A real root's own sets may already be limited (nook inside a
+	// container): nothing beyond them can be asked for.
+	want.Effective &= have
+	want.Permitted &= have
+	want.Inheritable &= have
+	want.Ambient &= have
+	first := caps.Caps{Bounding: want.Bounding, Effective: have, Permitted: have}
 	if err := caps.Apply(first, last); err != nil {
 		return fmt.Errorf("limit capabilities: %w", err)
 	}
@@ -72,6 +82,15 @@ func dropPrivileges(want caps.Caps, u user) error {
 		return fmt.Errorf("set capabilities: %w", err)
 	}
 	return unix.Prctl(unix.PR_SET_KEEPCAPS, 0, 0, 0, 0)
+}
+
+func permitted() (caps.Set, error) {
+	hdr := unix.CapUserHeader{Version: unix.LINUX_CAPABILITY_VERSION_3}
+	var data [2]unix.CapUserData
+	if err := unix.Capget(&hdr, &data[0]); err != nil {
+		return 0, fmt.Errorf("read capabilities: %w", err)
+	}
+	return caps.Set(data[0].Permitted) | caps.Set(data[1].Permitted)<<32, nil
 }
 
 // switchIDs uses raw syscalls: Go's wrappers change every thread, and
