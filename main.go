@@ -14,5 +14,8 @@ func main() {
 	if len(os.Args) > 1 && os.Args[1] == nsinit.Arg {
 		nsinit.Main()
 	}
+	if len(os.Args) > 1 && os.Args[1] == nsinit.ProbeArg {
+		nsinit.Probe(os.Args[2:])
+	}
 	os.Exit(cli.Main(os.Args[1:]))
 }

@@ -4,8 +4,11 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
+	"path"
 	"path/filepath"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -50,6 +53,9 @@ func (f *isolation) options(cmd []string, ids idPlan) (spec.Options, error) {
 	}
 	if len(cmd) == 0 {
 		return spec.Options{}, usage("no command given")
+	}
+	if f.Workdir != "" && !path.IsAbs(f.Workdir) {
+		return spec.Options{}, fmt.Errorf("invalid --workdir %q: the working directory must be an absolute path", f.Workdir)
 	}
 	env, err := f.environment()
 	if err != nil {
@@ -111,11 +117,27 @@ func volumes(flags []string) ([]spec.Volume, error) {
 			return nil, err
 		}
 		if _, err := os.Stat(vol.Source); err != nil {
-			return nil, fmt.Errorf("volume source %s does not exist: create it first or fix the path", vol.Source)
+			return nil, volumeSourceError(vol.Source, err)
 		}
 		vs = append(vs, vol)
 	}
 	return vs, nil
+}
+
+// volumeSourceError tells a missing source from one that exists but that
+// the caller, whose permissions nook has, cannot reach.
+func volumeSourceError(src string, err error) error {
+	if errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("volume source %s does not exist: create it first or fix the path", src)
+	}
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
+	if errors.Is(err, fs.ErrPermission) {
+		return fmt.Errorf("volume source %s cannot be reached (%v): nook runs with your permissions, so you need search (x) permission on every directory above it", src, err)
+	}
+	return fmt.Errorf("volume source %s: %v", src, err)
 }
 
 func (f *isolation) config(s *specs.Spec, g *globals) *messages.Config {
@@ -131,7 +153,8 @@ func (f *isolation) config(s *specs.Spec, g *globals) *messages.Config {
 }
 
 func start(cfg *messages.Config, ids idPlan, g *globals) error {
-	r := &container.Run{Config: cfg, Helpers: ids.Helpers, Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr}
+	r := &container.Run{Config: cfg, Helpers: ids.Helpers, SubUIDs: ids.SubUIDs, SubGIDs: ids.SubGIDs,
+		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr}
 	code, err := r.Start()
 	if err != nil {
 		return err

@@ -31,6 +31,9 @@ type Run struct {
 	// Helpers, when set, write a multi-id map (newuidmap/newgidmap);
 	// otherwise the single mapping is written by the kernel clone path.
 	Helpers *userns.Helpers
+	// SubUIDs and SubGIDs are the caller's /etc/subuid and /etc/subgid
+	// entries the helpers' maps come from, for explaining their failure.
+	SubUIDs, SubGIDs []userns.Range
 	// Stdin, Stdout, Stderr are the caller's.
 	Stdin, Stdout, Stderr *os.File
 }
@@ -50,6 +53,7 @@ func failed(format string, args ...any) error {
 
 // Start runs the container in the foreground and returns its exit status.
 func (r *Run) Start() (int, error) {
+	closeInherited()
 	hostSock, initSock, err := messages.Pair()
 	if err != nil {
 		return CodeFailed, err
@@ -61,17 +65,31 @@ func (r *Run) Start() (int, error) {
 		return CodeFailed, err
 	}
 	defer io.close()
-	sigs := make(chan os.Signal, 16)
-	signal.Notify(sigs, forwarded...)
-	defer signal.Stop(sigs)
-
 	cmd := r.command(initSock, io)
+	if r.Config.Init {
+		self, err := sealedSelf()
+		if err != nil {
+			unix.Close(initSock)
+			return CodeFailed, err
+		}
+		defer self.Close()
+		// Resolved by the child at execve, where the descriptor is still
+		// open (it is closed on exec).
+		cmd.Path = fmt.Sprintf("/proc/self/fd/%d", self.Fd())
+	}
 	err = cmd.Start()
 	unix.Close(initSock)
 	io.closeChildEnds()
 	if err != nil {
 		return CodeFailed, r.explainStart(err)
 	}
+	// Signal handling starts only now: its first setup costs up to a
+	// millisecond, which overlaps the init's own start this way. A signal
+	// that arrives earlier kills nook, and with it (parent-death signal)
+	// the container, which is what it would have asked for anyway.
+	sigs := make(chan os.Signal, 16)
+	signal.Notify(sigs, forwarded...)
+	defer signal.Stop(sigs)
 	if err := r.handOver(cmd.Process.Pid, hostSock); err != nil {
 		_ = cmd.Process.Kill()
 		_ = cmd.Wait()
@@ -118,7 +136,7 @@ func (r *Run) handOver(pid int, sock int) error {
 	l := r.Config.Spec.Linux
 	if r.Helpers != nil {
 		if err := r.Helpers.Apply(pid, l.UIDMappings, l.GIDMappings); err != nil {
-			return failed("write id maps: %v", err)
+			return failed("cannot write the id maps: %s", userns.ExplainHelperFailure(err, *r.Helpers, r.SubUIDs, r.SubGIDs))
 		}
 	}
 	return messages.Send(sock, messages.Msg{Kind: messages.KindStart, Config: r.Config})

@@ -12,7 +12,6 @@
 package messages
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 
@@ -32,40 +31,39 @@ const (
 
 // Config is everything the init needs; it arrives in the Start message.
 type Config struct {
-	Spec *specs.Spec `json:"spec"`
+	Spec *specs.Spec
 	// Files are generated files (/etc/hosts, ...) bound over the root's.
-	Files []mounts.File `json:"files,omitempty"`
+	Files []mounts.File
 	// HostRoot: the root is the host's / (nook sandbox).
-	HostRoot bool `json:"hostRoot,omitempty"`
+	HostRoot bool
 	// Init puts a reaper in front of the command (--init).
-	Init bool `json:"init,omitempty"`
+	Init bool
 	// Stdin keeps the caller's stdin (-i); otherwise it is /dev/null.
-	Stdin bool `json:"stdin,omitempty"`
+	Stdin bool
 	// Seccomp installs nook's seccomp filter.
-	Seccomp bool `json:"seccomp,omitempty"`
+	Seccomp bool
 	// IDNote explains why an id may be unmapped (only one id mapped).
-	IDNote string `json:"idNote,omitempty"`
+	IDNote string
 	// Debug prints the mount plan on stderr.
-	Debug bool `json:"debug,omitempty"`
+	Debug bool
 }
 
 // Msg is one message.
 type Msg struct {
-	Kind   Kind    `json:"kind"`
-	Config *Config `json:"config,omitempty"`
-	Error  string  `json:"error,omitempty"`
+	Kind   Kind   
+	Config *Config
+	Error  string 
 	// Code is the exit status nook reports for a failure (125, 126, 127).
-	Code int `json:"code,omitempty"`
+	Code int
 }
 
-const maxMsg = 1 << 20
+// maxMsg bounds one message; a config is a few KiB (the sandbox carries the
+// caller's environment).
+const maxMsg = 256 << 10
 
 // Send writes m as one datagram, with fds attached.
 func Send(sock int, m Msg, fds ...int) error {
-	b, err := json.Marshal(m)
-	if err != nil {
-		return fmt.Errorf("encode %s message: %w", m.Kind, err)
-	}
+	b := encodeMsg(m)
 	var oob []byte
 	if len(fds) > 0 {
 		oob = unix.UnixRights(fds...)
@@ -98,8 +96,12 @@ func Recv(sock int) (Msg, []int, error) {
 	if err != nil {
 		return Msg{}, nil, err
 	}
-	var m Msg
-	if err := json.Unmarshal(buf[:n], &m); err != nil {
+	if n == len(buf) {
+		closeAll(fds)
+		return Msg{}, nil, fmt.Errorf("message larger than %d bytes", len(buf))
+	}
+	m, err := decodeMsg(buf[:n])
+	if err != nil {
 		closeAll(fds)
 		return Msg{}, nil, fmt.Errorf("decode message: %w", err)
 	}

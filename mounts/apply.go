@@ -240,17 +240,53 @@ func (e *executor) setReadOnly(dst string, recursive bool) error {
 // directories) when mk asks for it. The result is always re-resolved inside
 // the root, so whatever was created cannot be swapped for a way out.
 func (e *executor) ensure(p string, mk Make) (int, error) {
+	return e.ensureFollowing(p, mk, 0)
+}
+
+// maxLinks bounds the dangling symlinks ensure follows, as the kernel's
+// own limit bounds a lookup.
+const maxLinks = 40
+
+// ensureFollowing is ensure once links dangling symlinks were followed: a
+// mount point whose path ends in, or passes through, a symlink to a
+// missing path is created where that symlink leads inside the root (as
+// runc does, with filepath-securejoin), never on the host.
+func (e *executor) ensureFollowing(p string, mk Make, links int) (int, error) {
 	fd, err := e.sys.Resolve(e.root, p, unix.O_PATH)
 	if err == nil || !errors.Is(err, unix.ENOENT) || mk == MakeNone {
 		return fd, err
 	}
-	err = e.inParent(p, func(dir int, name string) error {
-		if mk == MakeDir {
-			return e.sys.Mkdirat(dir, name)
+	parent, name := path.Dir(p), path.Base(p)
+	dir, err := e.ensureFollowing(parent, MakeDir, links)
+	if err != nil {
+		return -1, err
+	}
+	if mk == MakeDir {
+		err = e.sys.Mkdirat(dir, name)
+	} else {
+		err = e.sys.Createat(dir, name, nil)
+	}
+	if errors.Is(err, unix.EEXIST) {
+		// There, yet not resolvable: a symlink to a missing path.
+		if target, lerr := e.sys.Readlinkat(dir, name); lerr == nil {
+			if links >= maxLinks {
+				e.sys.Close(dir)
+				return -1, fmt.Errorf("create mount point %s: %w", p, unix.ELOOP)
+			}
+			if !path.IsAbs(target) {
+				target = path.Join(parent, target)
+			}
+			fd, err := e.ensureFollowing(path.Clean("/"+target), mk, links+1)
+			if err != nil {
+				e.sys.Close(dir)
+				return -1, err
+			}
+			e.sys.Close(fd)
 		}
-		return e.sys.Createat(dir, name, nil)
-	})
-	if err != nil && !errors.Is(err, unix.EEXIST) {
+		err = nil
+	}
+	e.sys.Close(dir)
+	if err != nil {
 		return -1, fmt.Errorf("create mount point %s: %w", p, err)
 	}
 	return e.sys.Resolve(e.root, p, unix.O_PATH)

@@ -25,6 +25,8 @@ type Sys interface {
 	Mkdirat(dir int, name string) error
 	Createat(dir int, name string, data []byte) error
 	Symlinkat(target string, dir int, name string) error
+	// Readlinkat reads the symlink name in dir.
+	Readlinkat(dir int, name string) (string, error)
 	Unlinkat(dir int, name string) error
 	IsDir(fd int) (bool, error)
 	Close(fd int)
@@ -93,6 +95,19 @@ func (Kernel) Createat(dir int, name string, data []byte) error {
 
 func (Kernel) Symlinkat(target string, dir int, name string) error {
 	return unix.Symlinkat(target, dir, name)
+}
+
+func (Kernel) Readlinkat(dir int, name string) (string, error) {
+	for size := 256; ; size *= 2 {
+		buf := make([]byte, size)
+		n, err := unix.Readlinkat(dir, name, buf)
+		if err != nil {
+			return "", err
+		}
+		if n < size {
+			return string(buf[:n]), nil
+		}
+	}
 }
 
 func (Kernel) Unlinkat(dir int, name string) error { return unix.Unlinkat(dir, name, 0) }

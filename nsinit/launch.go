@@ -23,21 +23,26 @@ func launch(c *messages.Config, u user, path string, env []string) error {
 	if err != nil {
 		return err
 	}
+	nnp := c.Spec.Process.NoNewPrivileges
+	// Without no_new_privs the kernel takes a filter only from a thread
+	// with CAP_SYS_ADMIN: install it while still privileged (as runc does).
+	// The filter denies nothing the privilege drop needs.
+	if c.Seccomp && !nnp {
+		if err := installSeccomp(want); err != nil {
+			return err
+		}
+	}
 	if err := dropPrivileges(want, u); err != nil {
 		return err
 	}
-	if c.Spec.Process.NoNewPrivileges {
+	if nnp {
 		if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
 			return fmt.Errorf("set no_new_privs: %w", err)
 		}
-	}
-	if c.Seccomp {
-		filter, err := seccomp.DefaultPolicy(want.Bounding).Assemble()
-		if err != nil {
-			return err
-		}
-		if err := seccomp.Install(filter); err != nil {
-			return err
+		if c.Seccomp {
+			if err := installSeccomp(want); err != nil {
+				return err
+			}
 		}
 	}
 	if err := tieToHost(); err != nil {
@@ -47,6 +52,14 @@ func launch(c *messages.Config, u user, path string, env []string) error {
 		return reap(path, c.Spec.Process.Args, env, c.Spec.Process.Terminal)
 	}
 	return execute(path, c.Spec.Process.Args, env)
+}
+
+func installSeccomp(want caps.Caps) error {
+	filter, err := seccomp.DefaultPolicy(want.Bounding).Assemble()
+	if err != nil {
+		return err
+	}
+	return seccomp.Install(filter)
 }
 
 // dropPrivileges limits the bounding set while still root, switches ids

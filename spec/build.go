@@ -58,7 +58,12 @@ func Sandbox(o Options, cwd string, rw, ro, hide []string) (*specs.Spec, error) 
 	if _, err := os.Stat("/run/user"); err == nil {
 		m = append(m, tmpfs("/run/user", "nosuid", "nodev", "noexec", "mode=0755"))
 	}
-	m = append(m, bind(cwd, cwd, true))
+	// The working directory is bound back in case a tmpfs or --hide covers
+	// it; "/" needs no such thing, and a mount stacked on the root makes the
+	// kernel treat the sandbox as a chroot, refusing nested user namespaces.
+	if cwd != "/" {
+		m = append(m, bind(cwd, cwd, true))
+	}
 	for _, p := range ro {
 		m = append(m, bind(p, p, true))
 	}

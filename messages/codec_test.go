@@ -1,0 +1,83 @@
+package messages
+
+import (
+	"encoding/json"
+	"testing"
+
+	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"nook/mounts"
+	"nook/spec"
+	"nook/userns"
+)
+
+func fullOptions() spec.Options {
+	return spec.Options{
+		Args: []string{"sh", "-c", "echo hi"}, Env: []string{"A=1", "B="}, Workdir: "/w", User: "1000:10",
+		Hostname: "h", Volumes: []spec.Volume{{Source: "/src", Destination: "/dst", ReadOnly: true}},
+		Tmpfs: []spec.Tmpfs{{Destination: "/t", Options: []string{"nosuid", "size=1m"}}}, ReadOnly: true,
+		Terminal: true, CapAdd: []string{"NET_ADMIN"}, CapDrop: []string{"CHOWN"}, NoNewPrivileges: true,
+		Rootless: true, UIDMap: userns.PlanIDMap(1000, []userns.Range{{Start: 100000, Count: 65536}}, 65536),
+		GIDMap: userns.PlanIDMap(1000, []userns.Range{{Start: 100000, Count: 65536}}, 65536),
+	}
+}
+
+// Every field the spec package sets must survive the trip to the init.
+func TestCodecCarriesSpec(t *testing.T) {
+	run, err := spec.Container("/rootfs", fullOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	run.Process.ConsoleSize = &specs.Box{Height: 24, Width: 80}
+	sandbox, err := spec.Sandbox(fullOptions(), "/cwd", []string{"/rw"}, []string{"/ro"}, []string{"/hide"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, s := range map[string]*specs.Spec{"run": run, "sandbox": sandbox} {
+		c := &Config{Spec: s, Files: []mounts.File{{Path: "/etc/hosts", Data: "x"}}, HostRoot: true, Init: true,
+			Stdin: true, Seccomp: true, Debug: true, IDNote: "note"}
+		m := Msg{Kind: KindStart, Config: c, Error: "e", Code: 3}
+		got, err := decodeMsg(encodeMsg(m))
+		if err != nil {
+			t.Fatalf("%s: decode: %v", name, err)
+		}
+		want, _ := json.Marshal(m)
+		have, _ := json.Marshal(got)
+		if string(want) != string(have) {
+			t.Errorf("%s: round trip differs:\nwant %s\nhave %s", name, want, have)
+		}
+	}
+}
+
+func TestCodecRejectsTruncated(t *testing.T) {
+	s, err := spec.Container("/rootfs", fullOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := encodeMsg(Msg{Kind: KindStart, Config: &Config{Spec: s}})
+	for _, n := range []int{0, 3, len(b) / 2, len(b) - 1} {
+		if _, err := decodeMsg(b[:n]); err == nil {
+			t.Errorf("decoding %d of %d bytes succeeded", n, len(b))
+		}
+	}
+	if _, err := decodeMsg(append(b, 0)); err == nil {
+		t.Error("trailing byte accepted")
+	}
+}
+
+func TestSendRecv(t *testing.T) {
+	a, b, err := Pair()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := Send(a, Msg{Kind: KindFailed, Error: "boom", Code: 127}); err != nil {
+		t.Fatal(err)
+	}
+	m, fds, err := Recv(b)
+	if err != nil || m.Kind != KindFailed || m.Error != "boom" || m.Code != 127 || len(fds) != 0 {
+		t.Fatalf("got %+v %v %v", m, fds, err)
+	}
+	closeAll([]int{a})
+	if _, _, err := Recv(b); err == nil {
+		t.Fatal("want EOF after the peer closed")
+	}
+}
