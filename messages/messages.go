@@ -50,9 +50,9 @@ type Config struct {
 
 // Msg is one message.
 type Msg struct {
-	Kind   Kind   
+	Kind   Kind
 	Config *Config
-	Error  string 
+	Error  string
 	// Code is the exit status nook reports for a failure (125, 126, 127).
 	Code int
 }
