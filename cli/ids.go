@@ -6,7 +6,6 @@ import (
 	"strconv"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
-	"golang.org/x/sys/unix"
 	"nook/userns"
 )
 
@@ -28,7 +27,7 @@ type idPlan struct {
 // caller's subordinate ids when there are any and the helpers exist.
 func containerIDs() idPlan {
 	uid, gid := uint32(os.Getuid()), uint32(os.Getgid())
-	if privileged(uid) {
+	if userns.Privileged() {
 		return idPlan{}
 	}
 	p := idPlan{Rootless: true, UIDs: userns.Identity(0), GIDs: userns.Identity(0)}
@@ -55,7 +54,7 @@ func containerIDs() idPlan {
 // one id each, written without helpers.
 func sandboxIDs(asRoot bool) idPlan {
 	uid, gid := uint32(os.Getuid()), uint32(os.Getgid())
-	if privileged(uid) {
+	if userns.Privileged() {
 		return idPlan{}
 	}
 	p := idPlan{Rootless: true, UIDs: userns.Identity(uid), GIDs: userns.Identity(gid)}
@@ -65,22 +64,6 @@ func sandboxIDs(asRoot bool) idPlan {
 	}
 	p.Note = "the sandbox maps only your own id"
 	return p
-}
-
-// privileged tells whether nook may create namespaces without a user
-// namespace of its own: uid 0 alone is not enough, since the root of an
-// enclosing container (a `nook sandbox --root`, Docker's default) lacks
-// CAP_SYS_ADMIN, and only a new user namespace gives it one.
-func privileged(uid uint32) bool {
-	if uid != 0 {
-		return false
-	}
-	hdr := unix.CapUserHeader{Version: unix.LINUX_CAPABILITY_VERSION_3}
-	var data [2]unix.CapUserData
-	if err := unix.Capget(&hdr, &data[0]); err != nil {
-		return true
-	}
-	return data[unix.CAP_SYS_ADMIN/32].Effective&(1<<(unix.CAP_SYS_ADMIN%32)) != 0
 }
 
 func userName(uid uint32) string {

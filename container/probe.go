@@ -10,6 +10,7 @@ import (
 
 	"golang.org/x/sys/unix"
 	"nook/nsinit"
+	"nook/userns"
 )
 
 // ProbeUserNS tries to create a user namespace, as nook run would.
@@ -42,7 +43,7 @@ func probe(flags uintptr, args ...string) error {
 			AmbientCaps: allCaps(),
 		},
 	}
-	if os.Getuid() == 0 {
+	if userns.Privileged() {
 		// Real root: a mount probe needs no user namespace (nook run as
 		// root creates none), and an unmapped one would have no privileges.
 		if flags != unix.CLONE_NEWUSER {

@@ -6,7 +6,6 @@ package container
 import (
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"os/signal"
@@ -185,10 +184,4 @@ func sysMap(m []specs.LinuxIDMapping) []syscall.SysProcIDMap {
 		out[i] = syscall.SysProcIDMap{ContainerID: int(e.ContainerID), HostID: int(e.HostID), Size: int(e.Size)}
 	}
 	return out
-}
-
-// drain copies until EOF, ignoring the EIO a pty master reads once the
-// last slave descriptor is closed.
-func drain(dst io.Writer, src io.Reader) {
-	_, _ = io.Copy(dst, src)
 }

@@ -120,11 +120,14 @@ func TestSubIDChecks(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c := subIDChecks(Env{EtcRoot: etc, User: "dave", SubUIDs: tt.uids, SubGIDs: tt.gids})
+			c := subIDChecks(Env{EtcRoot: etc, User: "dave", UID: 1000, SubUIDs: tt.uids, SubGIDs: tt.gids})
 			if c[0].Fix != tt.uidFix || c[1].Fix != tt.gidFix || c[0].OK != (tt.uidFix == "") || c[1].OK != (tt.gidFix == "") {
 				t.Errorf("got %+v", c)
 			}
 		})
+	}
+	if c := subIDChecks(Env{EtcRoot: etc, UID: 0}); !c[0].OK || !c[1].OK {
+		t.Errorf("root needs no subordinate ids, got %+v", c)
 	}
 	if c := subIDChecks(Env{EtcRoot: etc, SubGIDs: []string{"a", "b"}, SubUIDs: []string{"c"}}); c[1].Value != "a, b" {
 		t.Errorf("value = %q", c[1].Value)

@@ -136,7 +136,11 @@ func (e *executor) mountFS(op Op) error {
 	if src == "" {
 		src = op.FSType
 	}
-	return e.sys.Mount(src, fdPath(fd), op.FSType, op.Flags, op.Data)
+	err = e.sys.Mount(src, fdPath(fd), op.FSType, op.Flags, op.Data)
+	if op.FSType == "proc" && errors.Is(err, unix.EPERM) {
+		return fmt.Errorf("%w: the kernel allows a new /proc only where the enclosing one is fully visible, and parts of it are masked (nook inside a container?): run the outer container with /proc unmasked (podman --security-opt unmask=ALL, docker --security-opt systempaths=unconfined)", err)
+	}
+	return err
 }
 
 func (e *executor) bind(op Op) error {

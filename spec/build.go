@@ -3,6 +3,10 @@ package spec
 import (
 	"fmt"
 	"os"
+	"path/filepath"
+	"slices"
+	"sort"
+	"strings"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"nook/caps"
@@ -52,26 +56,68 @@ func Sandbox(o Options, cwd string, rw, ro, hide []string) (*specs.Spec, error) 
 		return nil, err
 	}
 	s.Root = &specs.Root{Path: "/", Readonly: true}
-	s.Linux.MaskedPaths = append(append([]string{}, maskedPaths...), hide...)
 	m := devMounts(o) // the host's /sys is already there, read-only
 	m = append(m, tmpfs("/tmp", "nosuid", "nodev", "mode=1777"))
 	if _, err := os.Stat("/run/user"); err == nil {
 		m = append(m, tmpfs("/run/user", "nosuid", "nodev", "noexec", "mode=0755"))
 	}
-	// The working directory is bound back in case a tmpfs or --hide covers
-	// it; "/" needs no such thing, and a mount stacked on the root makes the
-	// kernel treat the sandbox as a chroot, refusing nested user namespaces.
-	if cwd != "/" {
-		m = append(m, bind(cwd, cwd, true))
-	}
-	for _, p := range ro {
-		m = append(m, bind(p, p, true))
-	}
-	for _, p := range rw {
-		m = append(m, bind(p, p, false))
-	}
+	var missing []string
+	m = append(m, hostPaths(cwd, rw, ro, hide, &missing)...)
+	s.Linux.MaskedPaths = append(append([]string{}, maskedPaths...), missing...)
 	s.Mounts = append(m, userMounts(o)...)
 	return s, nil
+}
+
+// hostPaths are the sandbox's binds and hidden paths, each path's after
+// those of its parents, so that nothing covers a path asked for deeper down
+// (--hide ~ --rw ~/project shows the project in an empty home). At one
+// path the later wins: the working directory (read-only), --ro, --rw,
+// --hide. The working directory is bound back in case a tmpfs or --hide
+// covers it; "/" needs no such thing, and a mount stacked on the root makes
+// the kernel treat the sandbox as a chroot, refusing nested user
+// namespaces. A hidden path that does not resolve is left to masking,
+// which skips what is not there; it is added to missing.
+func hostPaths(cwd string, rw, ro, hide []string, missing *[]string) []specs.Mount {
+	type entry struct {
+		path  string
+		mount specs.Mount
+	}
+	var es []entry
+	var shown []string // paths a hidden directory may have beneath it
+	if cwd != "/" {
+		es = append(es, entry{cwd, bind(cwd, cwd, true)})
+		shown = append(shown, cwd)
+	}
+	for _, p := range ro {
+		es = append(es, entry{p, bind(p, p, true)})
+	}
+	for _, p := range rw {
+		es = append(es, entry{p, bind(p, p, false)})
+	}
+	shown = append(append(shown, ro...), rw...)
+	for _, p := range hide {
+		fi, err := os.Stat(p)
+		switch {
+		case err != nil:
+			*missing = append(*missing, p)
+		case !fi.IsDir():
+			es = append(es, entry{p, bind("/dev/null", p, false)})
+		default:
+			// Read-only unless mount points must be made in it.
+			opts := []string{"nosuid", "nodev", "noexec", "mode=0555"}
+			if !slices.ContainsFunc(shown, func(s string) bool { return strings.HasPrefix(s, strings.TrimSuffix(p, "/")+"/") }) {
+				opts = append(opts, "ro")
+			}
+			es = append(es, entry{p, tmpfs(p, opts...)})
+		}
+	}
+	depth := func(p string) int { return strings.Count(strings.TrimSuffix(filepath.Clean(p), "/"), "/") }
+	sort.SliceStable(es, func(i, j int) bool { return depth(es[i].path) < depth(es[j].path) })
+	m := make([]specs.Mount, 0, len(es))
+	for _, e := range es {
+		m = append(m, e.mount)
+	}
+	return m
 }
 
 func base(o Options) (*specs.Spec, error) {
