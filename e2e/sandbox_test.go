@@ -164,6 +164,47 @@ func TestSandboxHideFlag(t *testing.T) {
 	wantSameSnapshot(t, "hidden paths on the host", before, snapshot(t, dir))
 }
 
+// --hide, --rw and --ro nest whatever their order on the command line: a
+// path asked for beneath a hidden directory shows through it, and one
+// hidden beneath a writable directory stays hidden.
+func TestSandboxNestedPaths(t *testing.T) {
+	dir := userTempDir(t)
+	home := filepath.Join(dir, "home")
+	project := filepath.Join(home, "project")
+	mkUserDir(t, project)
+	writeUserFile(t, filepath.Join(home, "secret"), "secret\n")
+	writeUserFile(t, filepath.Join(project, "main.c"), "int main;\n")
+	keys := filepath.Join(project, "keys")
+	mkUserDir(t, keys)
+	writeUserFile(t, filepath.Join(keys, "id"), "key\n")
+
+	script := "ls -A " + home + "; echo ---; ls -A " + project + "; echo ---; ls -A " + keys + "; echo ---; echo built > " + project + "/out && cat " + project + "/main.c"
+	for _, flags := range [][]string{
+		{"--hide", home, "--rw", project, "--hide", keys},
+		{"--hide", keys, "--rw", project, "--hide", home},
+	} {
+		t.Run(strings.Join(flags, " "), func(t *testing.T) {
+			r := sandboxIn(t, userTempDir(t), flags, script)
+			wantCode(t, r, 0)
+			want := "project\n---\nkeys\nmain.c\n---\n---\nint main;\n"
+			if r.Stdout != want {
+				t.Errorf("the sandbox sees:\n%s\nwant:\n%s", r.Stdout, want)
+			}
+			if b, err := os.ReadFile(filepath.Join(project, "out")); err != nil || string(b) != "built\n" {
+				t.Errorf("the write to --rw %s reached the host as %q, %v", project, b, err)
+			}
+			os.Remove(filepath.Join(project, "out"))
+		})
+	}
+
+	// The working directory shows through a hidden parent too.
+	r := sandboxIn(t, project, []string{"--hide", home}, "pwd; cat main.c; ls -A "+home)
+	wantCode(t, r, 0)
+	if want := project + "\nint main;\nproject\n"; r.Stdout != want {
+		t.Errorf("in %s with --hide %s the sandbox sees %q, want %q", project, home, r.Stdout, want)
+	}
+}
+
 // A path given to --rw, --ro or --hide must exist: a sandbox creates
 // nothing on the host.
 func TestSandboxMissingPath(t *testing.T) {

@@ -261,6 +261,9 @@ func (e *executor) ensureFollowing(p string, mk Make, links int) (int, error) {
 		return fd, err
 	}
 	parent, name := path.Dir(p), path.Base(p)
+	if parent == p {
+		return -1, err // the root itself: nothing to create
+	}
 	dir, err := e.ensureFollowing(parent, MakeDir, links)
 	if err != nil {
 		return -1, err

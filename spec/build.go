@@ -56,7 +56,12 @@ func Sandbox(o Options, cwd string, rw, ro, hide []string) (*specs.Spec, error) 
 		return nil, err
 	}
 	s.Root = &specs.Root{Path: "/", Readonly: true}
-	m := devMounts(o) // the host's /sys is already there, read-only
+	// With the host's network the host's /sys is already there, read-only;
+	// otherwise a fresh one shows the sandbox's own network namespace.
+	m := devMounts(o)
+	if o.Network != "host" {
+		m = systemMounts(o)
+	}
 	m = append(m, tmpfs("/tmp", "nosuid", "nodev", "mode=1777"))
 	if _, err := os.Stat("/run/user"); err == nil {
 		m = append(m, tmpfs("/run/user", "nosuid", "nodev", "noexec", "mode=0755"))
