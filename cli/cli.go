@@ -118,6 +118,11 @@ func report(err error) int {
 	if errors.As(err, &ee) {
 		return ee.code
 	}
+	var ue usageErr
+	if errors.As(err, &ue) {
+		fmt.Fprintf(os.Stderr, "nook: %s\n", ue)
+		return exitUsage
+	}
 	var ce *container.Error
 	if errors.As(err, &ce) {
 		fmt.Fprintf(os.Stderr, "nook: %s\n", ce.Msg)

@@ -80,6 +80,11 @@ func exitCode(ps *os.ProcessState) int {
 	if !ok {
 		return ps.ExitCode()
 	}
+	return statusCode(ws)
+}
+
+// statusCode is the shell's status for ws: 128+N for death by signal N.
+func statusCode(ws syscall.WaitStatus) int {
 	if ws.Signaled() {
 		return 128 + int(ws.Signal())
 	}

@@ -28,7 +28,7 @@ func start(c *messages.Config) error {
 			return fmt.Errorf("set hostname %q: %w", s.Hostname, err)
 		}
 	}
-	u, err := resolveUser(s.Process.User.Username, s.Linux, c.IDNote)
+	u, err := resolveUser("/etc", s.Process.User.Username, s.Linux, c.IDNote)
 	if err != nil {
 		return err
 	}

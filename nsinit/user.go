@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -19,14 +20,15 @@ type user struct {
 }
 
 // resolveUser parses --user (NAME, UID, NAME:GROUP, UID:GID) against the
-// container's /etc/passwd and /etc/group, as Docker does.
-func resolveUser(spec string, l *specs.Linux, note string) (user, error) {
+// passwd and group files in etc (the container's /etc after pivot_root), as
+// Docker does.
+func resolveUser(etc, spec string, l *specs.Linux, note string) (user, error) {
 	name, group, hasGroup := strings.Cut(spec, ":")
 	if name == "" {
 		name = "0"
 	}
 	u := user{Home: "/"}
-	pw, pwFound := lookupPasswd(name)
+	pw, pwFound := lookupPasswd(etc, name)
 	switch {
 	case pwFound:
 		u.UID, u.GID, u.Home = pw.uid, pw.gid, pw.home
@@ -35,10 +37,10 @@ func resolveUser(spec string, l *specs.Linux, note string) (user, error) {
 		if err != nil {
 			return u, withCode(codeFailed, "unable to find user %s: no matching entries in the container's /etc/passwd", name)
 		}
-		u.UID, u.GID = uint32(id), uint32(id)
+		u.UID, u.GID = uint32(id), 0 // Docker: no passwd entry, group root
 	}
 	if hasGroup {
-		gid, err := lookupGroup(group)
+		gid, err := lookupGroup(etc, group)
 		if err != nil {
 			return u, err
 		}
@@ -47,7 +49,7 @@ func resolveUser(spec string, l *specs.Linux, note string) (user, error) {
 	if err := checkMapped(u, l, note); err != nil {
 		return u, err
 	}
-	u.Groups = memberships(pw.name, u.GID, l)
+	u.Groups = memberships(etc, pw.name, u.GID, l)
 	return u, nil
 }
 
@@ -58,10 +60,10 @@ type passwdEntry struct {
 }
 
 // lookupPasswd finds an entry by name or by numeric uid.
-func lookupPasswd(key string) (passwdEntry, bool) {
+func lookupPasswd(etc, key string) (passwdEntry, bool) {
 	var found passwdEntry
 	ok := false
-	scanColon("/etc/passwd", func(f []string) bool {
+	scanColon(filepath.Join(etc, "passwd"), func(f []string) bool {
 		if len(f) < 6 || (f[0] != key && f[2] != key) {
 			return true
 		}
@@ -76,13 +78,13 @@ func lookupPasswd(key string) (passwdEntry, bool) {
 	return found, ok
 }
 
-func lookupGroup(key string) (uint32, error) {
+func lookupGroup(etc, key string) (uint32, error) {
 	if id, err := strconv.ParseUint(key, 10, 32); err == nil {
 		return uint32(id), nil
 	}
 	var gid uint32
 	ok := false
-	scanColon("/etc/group", func(f []string) bool {
+	scanColon(filepath.Join(etc, "group"), func(f []string) bool {
 		if len(f) < 3 || f[0] != key {
 			return true
 		}
@@ -99,12 +101,12 @@ func lookupGroup(key string) (uint32, error) {
 // memberships are the supplementary groups /etc/group lists name in. They
 // can only be set when setgroups(2) is allowed, i.e. gids were mapped by
 // newgidmap (a single mapping written by the user denies it).
-func memberships(name string, primary uint32, l *specs.Linux) []uint32 {
+func memberships(etc, name string, primary uint32, l *specs.Linux) []uint32 {
 	if name == "" || (l != nil && len(l.GIDMappings) == 1) {
 		return nil
 	}
 	var groups []uint32
-	scanColon("/etc/group", func(f []string) bool {
+	scanColon(filepath.Join(etc, "group"), func(f []string) bool {
 		if len(f) < 4 {
 			return true
 		}

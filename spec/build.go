@@ -149,8 +149,8 @@ func base(o Options) (*specs.Spec, error) {
 			UIDMappings:   o.UIDMap,
 			GIDMappings:   o.GIDMap,
 			Namespaces:    namespaces(o),
-			MaskedPaths:   maskedPaths,
-			ReadonlyPaths: readonlyPaths,
+			MaskedPaths:   slices.Clone(maskedPaths),
+			ReadonlyPaths: slices.Clone(readonlyPaths),
 		},
 	}
 	if len(o.Args) == 0 {

@@ -1,0 +1,192 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/alecthomas/kong"
+)
+
+func TestGrammarFor(t *testing.T) {
+	tests := []struct {
+		args []string
+		want any
+	}{
+		{[]string{"run", "--rootfs", "r", "true"}, &runOnly{}},
+		{[]string{"sandbox", "true"}, &sandboxOnly{}},
+		{nil, &grammar{}},
+		{[]string{"info"}, &grammar{}},
+		{[]string{"--help"}, &grammar{}},
+		// A global flag first: the command is not known without parsing.
+		{[]string{"--debug", "run", "true"}, &grammar{}},
+	}
+	for _, tt := range tests {
+		if got := grammarFor(tt.args); reflect.TypeOf(got) != reflect.TypeOf(tt.want) {
+			t.Errorf("grammarFor(%q) = %T, want %T", tt.args, got, tt.want)
+		}
+	}
+}
+
+// The cut-down grammars must accept exactly what the full one does.
+func TestGrammarsAgree(t *testing.T) {
+	full := flagsOf(t, &grammar{})
+	for name, g := range map[string]any{"run": &runOnly{}, "sandbox": &sandboxOnly{}} {
+		got, want := flagsOf(t, g)[name], full[name]
+		if len(want) == 0 || !slices.Equal(got, want) {
+			t.Errorf("%s: flags %q, the full grammar's %q", name, got, want)
+		}
+	}
+}
+
+// flagsOf lists each command's flags (with their defaults and enums) and
+// the global ones under "".
+func flagsOf(t *testing.T, g any) map[string][]string {
+	t.Helper()
+	p, err := kong.New(g, kong.Name("nook"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	describe := func(flags []*kong.Flag) []string {
+		var out []string
+		for _, f := range flags {
+			out = append(out, fmt.Sprintf("--%s short=%q default=%q enum=%q required=%v", f.Name, f.Short, f.Default, f.Enum, f.Required))
+		}
+		return out
+	}
+	m := map[string][]string{"": describe(p.Model.Flags)}
+	for _, c := range p.Model.Children {
+		m[c.Name] = describe(c.Flags)
+	}
+	return m
+}
+
+func TestUsageError(t *testing.T) {
+	rootfs := t.TempDir()
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"run", []string{"run", "--bogus"}, "unknown flag --bogus (see 'nook run --help')"},
+		{"sandbox", []string{"sandbox", "--bogus"}, "unknown flag --bogus (see 'nook sandbox --help')"},
+		{"no command", []string{"bogus"}, "unexpected argument bogus (see 'nook --help')"},
+		{"global flag first", []string{"--debug", "run", "--bogus"}, "unknown flag --bogus (see 'nook run --help')"},
+		{"missing flag", []string{"run", "true"}, "missing flags: --rootfs=DIR (see 'nook run --help')"},
+		{"missing argument", []string{"run", "--rootfs", rootfs}, `expected "<command> ..." (see 'nook run --help')`},
+		{"bad enum", []string{"run", "--rootfs", rootfs, "--network", "bridge", "true"},
+			`--network must be one of "none","host" but got "bridge" (see 'nook run --help')`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := kong.New(grammarFor(tt.args), kong.Name("nook"), kong.Exit(func(int) { t.Fatal("kong exited") }))
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = p.Parse(tt.args)
+			if err == nil {
+				t.Fatal("parsed")
+			}
+			if got := usageError(err, tt.args); got != tt.want {
+				t.Errorf("usageError = %q, want %q", got, tt.want)
+			}
+		})
+	}
+	if got, want := usageError(errors.New("boom"), nil), "boom (see 'nook --help')"; got != want {
+		t.Errorf("usageError of a plain error = %q, want %q", got, want)
+	}
+}
+
+// Usage errors exit with 2 and print one line; none of these starts a
+// container.
+func TestMainUsageStatus(t *testing.T) {
+	rootfs := t.TempDir()
+	tests := []struct {
+		name string
+		args []string
+		want string // on stderr
+	}{
+		{"run", []string{"run", "--bogus"}, "nook: unknown flag --bogus (see 'nook run --help')\n"},
+		{"sandbox", []string{"sandbox", "--bogus"}, "nook: unknown flag --bogus (see 'nook sandbox --help')\n"},
+		{"no command", []string{"bogus"}, "nook: unexpected argument bogus (see 'nook --help')\n"},
+		{"missing rootfs", []string{"run", "--rootfs", filepath.Join(rootfs, "missing"), "--", "true"}, "nook: --rootfs: stat "},
+		{"run without a command after --", []string{"run", "--rootfs", rootfs, "--"}, "nook: no command given\n"},
+		{"sandbox without a command after --", []string{"sandbox", "--"}, "nook: no command given\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var code int
+			stderr := captureStderr(t, func() { code = Main(tt.args) })
+			if code != exitUsage {
+				t.Errorf("status %d, want %d (stderr %q)", code, exitUsage, stderr)
+			}
+			if !strings.HasPrefix(stderr, tt.want) || strings.Count(stderr, "\n") != 1 {
+				t.Errorf("stderr %q, want one line starting %q", stderr, tt.want)
+			}
+		})
+	}
+}
+
+// captureStderr runs fn with os.Stderr sent to a file, which Main writes to.
+func captureStderr(t *testing.T, fn func()) string {
+	t.Helper()
+	f, err := os.Create(filepath.Join(t.TempDir(), "stderr"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	saved := os.Stderr
+	os.Stderr = f
+	defer func() { os.Stderr = saved }()
+	fn()
+	b, err := os.ReadFile(f.Name())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+func TestVolumeSourceError(t *testing.T) {
+	tests := []struct {
+		name string
+		err  error
+		want string
+	}{
+		{"missing", &fs.PathError{Op: "stat", Path: "/src", Err: fs.ErrNotExist},
+			"volume source /src does not exist: create it first or fix the path"},
+		{"unreachable", &fs.PathError{Op: "stat", Path: "/src", Err: fs.ErrPermission},
+			"volume source /src cannot be reached (permission denied): nook runs with your permissions, so you need search (x) permission on every directory above it"},
+		{"other", &fs.PathError{Op: "stat", Path: "/src", Err: errors.New("input/output error")},
+			"volume source /src: input/output error"},
+	}
+	for _, tt := range tests {
+		if got := volumeSourceError("/src", tt.err).Error(); got != tt.want {
+			t.Errorf("%s: %q, want %q", tt.name, got, tt.want)
+		}
+	}
+}
+
+func TestExisting(t *testing.T) {
+	dir := t.TempDir()
+	t.Chdir(dir)
+	if err := os.Mkdir("here", 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("nowhere", "dangling"); err != nil {
+		t.Fatal(err)
+	}
+	got, err := existing("--rw", []string{"here", dir, "dangling"})
+	if want := []string{dir + "/here", dir, dir + "/dangling"}; err != nil || !slices.Equal(got, want) {
+		t.Errorf("existing = %q, %v; want %q", got, err, want)
+	}
+	_, err = existing("--ro", []string{"here", "gone"})
+	if want := "--ro gone: no such file or directory on the host"; err == nil || err.Error() != want {
+		t.Errorf("error %v, want %q", err, want)
+	}
+}
