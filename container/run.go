@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"os/signal"
 	"syscall"
 
@@ -15,7 +14,6 @@ import (
 	"golang.org/x/sys/unix"
 	"nook/caps"
 	"nook/messages"
-	"nook/nsinit"
 	"nook/userns"
 )
 
@@ -64,7 +62,7 @@ func (r *Run) Start() (int, error) {
 		return CodeFailed, err
 	}
 	defer io.close()
-	cmd := r.command(initSock, io)
+	path := "/proc/self/exe"
 	if r.Config.Init {
 		self, err := sealedSelf()
 		if err != nil {
@@ -74,10 +72,11 @@ func (r *Run) Start() (int, error) {
 		defer self.Close()
 		// Resolved by the child at execve, where the descriptor is still
 		// open (it is closed on exec).
-		cmd.Path = fmt.Sprintf("/proc/self/fd/%d", self.Fd())
+		path = fmt.Sprintf("/proc/self/fd/%d", self.Fd())
 	}
-	err = cmd.Start()
-	unix.Close(initSock)
+	sock := os.NewFile(uintptr(initSock), "init-socket")
+	proc, err := spawn(path, [4]*os.File{io.child[0], io.child[1], io.child[2], sock}, r.sysProcAttr())
+	sock.Close()
 	io.closeChildEnds()
 	if err != nil {
 		return CodeFailed, r.explainStart(err)
@@ -89,44 +88,34 @@ func (r *Run) Start() (int, error) {
 	sigs := make(chan os.Signal, 16)
 	signal.Notify(sigs, forwarded...)
 	defer signal.Stop(sigs)
-	if err := r.handOver(cmd.Process.Pid, hostSock); err != nil {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
+	if err := r.handOver(proc.pid, hostSock); err != nil {
+		proc.kill()
 		return CodeFailed, err
 	}
-	return r.supervise(cmd, hostSock, io, sigs)
+	return r.supervise(proc, hostSock, io, sigs)
 }
 
-func (r *Run) command(initSock int, io *stdio) *exec.Cmd {
+func (r *Run) sysProcAttr() *syscall.SysProcAttr {
 	s := r.Config.Spec
-	cmd := &exec.Cmd{
-		Path:       "/proc/self/exe",
-		Args:       []string{"nook", nsinit.Arg},
-		Env:        []string{},
-		Stdin:      io.child[0],
-		Stdout:     io.child[1],
-		Stderr:     io.child[2],
-		ExtraFiles: []*os.File{os.NewFile(uintptr(initSock), "init-socket")},
-		SysProcAttr: &syscall.SysProcAttr{
-			Cloneflags: cloneFlags(s),
-			// The container dies with nook: PID 1 gets SIGKILL, which
-			// takes its whole PID namespace with it.
-			Pdeathsig: syscall.SIGKILL,
-		},
+	attr := &syscall.SysProcAttr{
+		Cloneflags: cloneFlags(s),
+		// The container dies with nook: PID 1 gets SIGKILL, which takes
+		// its whole PID namespace with it.
+		Pdeathsig: syscall.SIGKILL,
 	}
 	if hasUserNS(s) {
 		// The kernel grants a user namespace's capabilities at execve only
 		// to its uid 0, and the init is not that yet (newuidmap runs after
 		// the clone) or never (a sandbox keeps the caller's uid): ambient
 		// capabilities carry them across the init's execve instead.
-		cmd.SysProcAttr.AmbientCaps = allCaps()
+		attr.AmbientCaps = allCaps()
 	}
 	if r.Helpers == nil && len(s.Linux.UIDMappings) > 0 {
-		cmd.SysProcAttr.UidMappings = sysMap(s.Linux.UIDMappings)
-		cmd.SysProcAttr.GidMappings = sysMap(s.Linux.GIDMappings)
-		cmd.SysProcAttr.GidMappingsEnableSetgroups = false
+		attr.UidMappings = sysMap(s.Linux.UIDMappings)
+		attr.GidMappings = sysMap(s.Linux.GIDMappings)
+		attr.GidMappingsEnableSetgroups = false
 	}
-	return cmd
+	return attr
 }
 
 // handOver writes the id maps (when helpers are needed) and sends the

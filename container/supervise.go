@@ -4,10 +4,8 @@ import (
 	"errors"
 	"io"
 	"os"
-	"os/exec"
 	"syscall"
 
-	"golang.org/x/sys/unix"
 	"nook/messages"
 )
 
@@ -19,37 +17,41 @@ var forwarded = []os.Signal{
 
 // supervise waits for the container, forwarding signals meanwhile, and
 // collects what the init reported.
-func (r *Run) supervise(cmd *exec.Cmd, sock int, io *stdio, sigs chan os.Signal) (int, error) {
+func (r *Run) supervise(proc *process, sock int, io *stdio, sigs chan os.Signal) (int, error) {
 	reported := make(chan *Error, 1)
 	go func() { reported <- r.readMessages(sock, io) }()
 	waited := make(chan struct{})
 	go func() {
-		_ = cmd.Wait()
+		_ = proc.exited()
 		close(waited)
 	}()
 	for {
 		select {
 		case s := <-sigs:
-			r.relaySignal(cmd, s.(syscall.Signal), io)
+			r.relaySignal(proc, s.(syscall.Signal), io)
 		case <-waited:
+			ws, err := proc.reap()
 			// The init's socket end is gone with it: the reader ends too.
 			failure := <-reported
 			io.finish()
 			if failure != nil {
 				return failure.Code, failure
 			}
-			return exitCode(cmd.ProcessState), nil
+			if err != nil {
+				return CodeFailed, failed("wait for the container: %v", err)
+			}
+			return statusCode(ws), nil
 		}
 	}
 }
 
 // readMessages reads until the init execs (EOF) or reports a failure.
-func (r *Run) readMessages(sock int, io *stdio) *Error {
+func (r *Run) readMessages(sock int, st *stdio) *Error {
 	var failure *Error
 	for {
 		m, fds, err := messages.Recv(sock)
 		if err != nil {
-			if !errors.Is(err, io_EOF) && failure == nil {
+			if !errors.Is(err, io.EOF) && failure == nil {
 				failure = &Error{Code: CodeFailed, Msg: err.Error()}
 			}
 			return failure
@@ -57,7 +59,7 @@ func (r *Run) readMessages(sock int, io *stdio) *Error {
 		switch m.Kind {
 		case messages.KindPty:
 			if len(fds) == 1 {
-				io.attachPty(os.NewFile(uintptr(fds[0]), "pty-master"), r.Stdin, r.Stdout, r.Config.Stdin)
+				st.attachPty(os.NewFile(uintptr(fds[0]), "pty-master"), r.Stdin, r.Stdout, r.Config.Stdin)
 			}
 		case messages.KindFailed:
 			failure = &Error{Code: m.Code, Msg: m.Error}
@@ -65,22 +67,12 @@ func (r *Run) readMessages(sock int, io *stdio) *Error {
 	}
 }
 
-var io_EOF = io.EOF
-
-func (r *Run) relaySignal(cmd *exec.Cmd, s syscall.Signal, io *stdio) {
+func (r *Run) relaySignal(proc *process, s syscall.Signal, io *stdio) {
 	if s == syscall.SIGWINCH && io.resize() {
 		// The pty sends SIGWINCH to its foreground process group itself.
 		return
 	}
-	_ = cmd.Process.Signal(s)
-}
-
-func exitCode(ps *os.ProcessState) int {
-	ws, ok := ps.Sys().(syscall.WaitStatus)
-	if !ok {
-		return ps.ExitCode()
-	}
-	return statusCode(ws)
+	proc.signal(s)
 }
 
 // statusCode is the shell's status for ws: 128+N for death by signal N.
@@ -91,4 +83,3 @@ func statusCode(ws syscall.WaitStatus) int {
 	return ws.ExitStatus()
 }
 
-var _ = unix.SIGKILL
