@@ -82,4 +82,3 @@ func statusCode(ws syscall.WaitStatus) int {
 	}
 	return ws.ExitStatus()
 }
-
