@@ -17,6 +17,13 @@ type process struct {
 	pid int
 }
 
+// initEnv is the init's whole environment (the command's comes with the
+// config). The init does one thing at a time and allocates little: one P
+// means fewer runtime threads to start (and a cheaper clone for the host's
+// next fork), and no GC cycle runs before execve. Together they take half
+// a millisecond off every start. The --init reaper turns the GC back on.
+var initEnv = []string{"GOMAXPROCS=1", "GOGC=off"}
+
 // spawn clones the init with files as its descriptors 0, 1, 2 and 3 (the
 // socket); a nil standard stream becomes /dev/null.
 func spawn(path string, files [4]*os.File, attr *syscall.SysProcAttr) (*process, error) {
@@ -32,7 +39,7 @@ func spawn(path string, files [4]*os.File, attr *syscall.SysProcAttr) (*process,
 		}
 		fds[i] = f.Fd()
 	}
-	pid, err := syscall.ForkExec(path, []string{"nook", nsinit.Arg}, &syscall.ProcAttr{Env: []string{}, Files: fds, Sys: attr})
+	pid, err := syscall.ForkExec(path, []string{"nook", nsinit.Arg}, &syscall.ProcAttr{Env: initEnv, Files: fds, Sys: attr})
 	if err != nil {
 		return nil, err
 	}

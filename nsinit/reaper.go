@@ -3,6 +3,7 @@ package nsinit
 import (
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -14,6 +15,9 @@ import (
 // identity, capabilities and filters, already applied to this thread, which
 // the command inherits at fork.
 func reap(path string, args, env []string, tty bool) error {
+	// It lives as long as the container: collect garbage again (the init
+	// starts with GOGC=off).
+	debug.SetGCPercent(100)
 	// Not dumpable: the container's processes cannot open /proc/1/exe (the
 	// nook binary) or its memory.
 	if err := unix.Prctl(unix.PR_SET_DUMPABLE, 0, 0, 0, 0); err != nil {
