@@ -65,3 +65,30 @@ jq -r '
 		"  \($c | . + " " * (14 - length)) \($ms[$c] * 100 | round / 100) ms"
 	  end
 ' "$work/out/start.json"
+
+# The same container for a user without subordinate ids: one id mapped, as
+# bubblewrap maps, so no setuid newuidmap/newgidmap on the start path. This
+# separates what the 65537-id map costs from the rest of nook.
+plain=${NOOK_TEST_USER2:-nooktest2}
+if id -u "$plain" >/dev/null 2>&1; then
+	cp -a "$rootfs" "$work/rootfs1"
+	chown -R "$plain:" "$work/rootfs1"
+	install -d -m 0700 -o "$plain" "$work/run1"
+	chmod 0777 "$work/out"
+	home1=$(getent passwd "$plain" | cut -d: -f6)
+	(
+		cd "$work"
+		runuser -u "$plain" -- env -i HOME="$home1" USER="$plain" LOGNAME="$plain" LANG=C \
+			PATH=/usr/local/bin:/usr/bin:/bin XDG_RUNTIME_DIR="$work/run1" \
+			hyperfine --warmup "$warmup" --runs "$runs" -N --export-json "$work/out/start1.json" \
+			-n "bwrap rootfs" "bwrap --unshare-all --ro-bind $work/rootfs1 / --proc /proc --dev /dev /bin/true" \
+			-n "nook run, one id" "$work/nook run --rootfs $work/rootfs1 -- /bin/true"
+	)
+	cp "$work/out/start1.json" bin/bench/start-one-id.json
+	echo "median start-up, user $plain without subordinate ids (bin/bench/start-one-id.json):"
+	jq -r '
+		(.results | map({(.command): (.median * 1000)}) | add) as $ms
+		| "  bwrap rootfs       \($ms["bwrap rootfs"] * 100 | round / 100) ms",
+		  "  nook run, one id   \($ms["nook run, one id"] * 100 | round / 100) ms  (\($ms["nook run, one id"] / $ms["bwrap rootfs"] * 100 | round / 100)x bwrap)"
+	' "$work/out/start1.json"
+fi

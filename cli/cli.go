@@ -77,7 +77,15 @@ func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.code)
 
 // Main runs nook with args (without the program name) and returns the exit
 // status.
-func Main(args []string) int {
+func Main(args []string) (code int) {
+	// A bug must still end in one line and nook's status, never a stack
+	// trace on the user's terminal.
+	defer func() {
+		if r := recover(); r != nil {
+			fmt.Fprintf(os.Stderr, "nook: internal error: %v (please report it with --debug output)\n", r)
+			code = exitFailed
+		}
+	}()
 	g := grammarFor(args)
 	parser, err := kong.New(g,
 		kong.Name("nook"),

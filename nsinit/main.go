@@ -43,6 +43,11 @@ func withCode(code int, format string, args ...any) error {
 
 // Main never returns: it execs the command or exits with a status.
 func Main() {
+	defer func() {
+		if r := recover(); r != nil {
+			fail(fmt.Errorf("internal error in the init: %v", r))
+		}
+	}()
 	m, _, err := messages.Recv(syncFD)
 	if err != nil || m.Kind != messages.KindStart || m.Config == nil {
 		// The host side died before starting us: nobody to tell.
