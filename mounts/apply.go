@@ -192,12 +192,19 @@ func (e *executor) makeFor(op Op, src int) (Make, error) {
 	return MakeFile, nil
 }
 
-func (e *executor) mask(dst string) error {
+// existing opens dst inside the root; a missing dst is (-1, nil): masked
+// and read-only paths only apply where the kernel or the image has them.
+func (e *executor) existing(dst string) (int, error) {
 	fd, err := e.sys.Resolve(e.root, dst, unix.O_PATH)
 	if errors.Is(err, unix.ENOENT) {
-		return nil
+		return -1, nil
 	}
-	if err != nil {
+	return fd, err
+}
+
+func (e *executor) mask(dst string) error {
+	fd, err := e.existing(dst)
+	if fd < 0 || err != nil {
 		return err
 	}
 	defer e.sys.Close(fd)
@@ -212,11 +219,8 @@ func (e *executor) mask(dst string) error {
 }
 
 func (e *executor) readOnlyPath(dst string) error {
-	fd, err := e.sys.Resolve(e.root, dst, unix.O_PATH)
-	if errors.Is(err, unix.ENOENT) {
-		return nil
-	}
-	if err != nil {
+	fd, err := e.existing(dst)
+	if fd < 0 || err != nil {
 		return err
 	}
 	defer e.sys.Close(fd)
