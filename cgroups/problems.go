@@ -25,21 +25,11 @@ func (h Host) Problems(want []string) []string {
 		return nil
 	}
 	switch h.Version {
-	case None:
-		return []string{"no cgroup file system is mounted: resource limits need cgroup v2 — " +
-			"sudo mount -t cgroup2 none /sys/fs/cgroup"}
-	case V1, Hybrid:
-		return []string{fmt.Sprintf("cgroup v2 is not the unified hierarchy on this host (%s): "+
-			"resource limits need cgroup v2 — boot with systemd.unified_cgroup_hierarchy=1 "+
-			"(without systemd: cgroup_no_v1=all)", layout(h))}
+	case None, V1, Hybrid:
+		return []string{versionProblem(h)}
 	}
-	if h.Dir == "" {
-		return []string{fmt.Sprintf("your cgroup %s is not visible under the cgroup2 mount at %s: "+
-			"resource limits need it — mount the cgroup2 file system from your own cgroup namespace "+
-			"(in a container: give it a private cgroup namespace)", quoteOwn(h.Own), h.Mount)}
-	}
-	if h.Writable == "" {
-		return []string{notWritable(h)}
+	if p := h.placement(); p != "" {
+		return []string{p}
 	}
 	subject := "controller " + missing[0] + " is"
 	if len(missing) > 1 {
@@ -58,6 +48,32 @@ func (h Host) Problems(want []string) []string {
 	return []string{fmt.Sprintf("%s not delegated to you: the owner of %s must enable it: "+
 		"echo '%s' > %s/cgroup.subtree_control",
 		subject, parent, plusList(missing), parent)}
+}
+
+// placement explains why no cgroup can be made for a container at all,
+// limits or not; "" when one can.
+func (h Host) placement() string {
+	switch {
+	case h.Mount == "":
+		return versionProblem(h)
+	case h.Dir == "":
+		return fmt.Sprintf("your cgroup %s is not visible under the cgroup2 mount at %s: "+
+			"resource limits need it — mount the cgroup2 file system from your own cgroup namespace "+
+			"(in a container: give it a private cgroup namespace)", quoteOwn(h.Own), h.Mount)
+	case h.Writable == "":
+		return notWritable(h)
+	}
+	return ""
+}
+
+func versionProblem(h Host) string {
+	if h.Version == None {
+		return "no cgroup file system is mounted: resource limits need cgroup v2 — " +
+			"sudo mount -t cgroup2 none /sys/fs/cgroup"
+	}
+	return fmt.Sprintf("cgroup v2 is not the unified hierarchy on this host (%s): "+
+		"resource limits need cgroup v2 — boot with systemd.unified_cgroup_hierarchy=1 "+
+		"(without systemd: cgroup_no_v1=all)", layout(h))
 }
 
 func layout(h Host) string {

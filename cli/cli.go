@@ -33,6 +33,7 @@ type grammar struct {
 	flagsGlobal
 	Run     runCmd     `cmd:"" help:"Run a command in a new container."`
 	Sandbox sandboxCmd `cmd:"" help:"Run a command in a sandbox on the host's own filesystem, read-only."`
+	Stats   statsCmd   `cmd:"" help:"Show CPU, memory, PID and I/O use of running containers."`
 	Info    infoCmd    `cmd:"" help:"Show what this host supports and how to fix what it lacks."`
 	Version versionCmd `cmd:"" help:"Print nook's version."`
 }

@@ -2,6 +2,7 @@ package cli
 
 // isolation are the flags `run` and `sandbox` share.
 type isolation struct {
+	resources
 	Env         []string `short:"e" placeholder:"KEY=VALUE" help:"Set an environment variable (KEY alone takes the caller's value)."`
 	EnvFile     []string `placeholder:"FILE" help:"Read environment variables from FILE (KEY=VALUE lines)."`
 	Workdir     string   `short:"w" placeholder:"DIR" help:"Working directory inside the container."`

@@ -9,12 +9,16 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"strings"
+	"time"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/term"
+	"nook/cgroups"
 	"nook/container"
 	"nook/messages"
 	"nook/spec"
+	"nook/state"
 )
 
 func (c *runCmd) Run(g *globals) error {
@@ -28,8 +32,9 @@ func (c *runCmd) Run(g *globals) error {
 		return err
 	}
 	o.User, o.ReadOnly = c.User, c.ReadOnly
+	id := newID()
 	if o.Hostname == "" {
-		o.Hostname = defaultHostname(c.Network)
+		o.Hostname = defaultHostname(c.Network, id)
 	}
 	s, err := spec.Container(rootfs, o)
 	if err != nil {
@@ -42,7 +47,7 @@ func (c *runCmd) Run(g *globals) error {
 	cfg := c.isolation.config(s, g)
 	cfg.Files = spec.EtcFiles(o.Hostname, c.Network, resolv)
 	cfg.IDNote = ids.Note
-	return start(cfg, ids, g)
+	return start(cfg, ids, &c.resources, id)
 }
 
 // options checks the shared flags and turns them into spec options.
@@ -64,6 +69,7 @@ func (f *isolation) options(cmd []string, ids idPlan) (spec.Options, error) {
 		Args: cmd, Env: env, Workdir: f.Workdir, Hostname: f.Hostname,
 		Terminal: f.TTY, CapAdd: f.CapAdd, CapDrop: f.CapDrop, Network: f.Network,
 		NoNewPrivileges: true, Rootless: ids.Rootless, UIDMap: ids.UIDs, GIDMap: ids.GIDs,
+		CgroupWritable: f.CgroupnsRW,
 	}
 	if o.NoNewPrivileges, err = noNewPrivileges(f.SecurityOpt); err != nil {
 		return o, err
@@ -151,10 +157,20 @@ func (f *isolation) config(s *specs.Spec, g *globals) *messages.Config {
 	return cfg
 }
 
-func start(cfg *messages.Config, ids idPlan, g *globals) error {
+func start(cfg *messages.Config, ids idPlan, res *resources, id string) error {
+	cg, err := res.cgroup(id)
+	if err != nil {
+		return err
+	}
 	r := &container.Run{Config: cfg, Helpers: ids.Helpers, SubUIDs: ids.SubUIDs, SubGIDs: ids.SubGIDs,
-		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr}
+		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Cgroup: cg}
+	if cg != nil {
+		r.Started = register(id, cfg, cg)
+	}
 	code, err := r.Start()
+	if r.OOMKilled {
+		fmt.Fprintf(os.Stderr, "nook: %s\n", oomMessage(res.Memory))
+	}
 	if err != nil {
 		return err
 	}
@@ -162,6 +178,44 @@ func start(cfg *messages.Config, ids idPlan, g *globals) error {
 		return exitError{code}
 	}
 	return nil
+}
+
+func oomMessage(memory string) string {
+	l, err := cgroups.ParseSize(memory)
+	if memory == "" || err != nil {
+		return "OOM killed: the container ran out of memory"
+	}
+	// "64MiB" as docker stats writes sizes, "64 MiB" in a sentence.
+	size := cgroups.FormatBytes(uint64(l))
+	unit := strings.IndexFunc(size, func(r rune) bool { return r >= 'A' && r <= 'Z' })
+	if unit > 0 {
+		size = size[:unit] + " " + size[unit:]
+	}
+	return "OOM killed: memory limit " + size + " reached"
+}
+
+// register records a container with a cgroup for `nook stats` while it runs.
+func register(id string, cfg *messages.Config, cg *cgroups.Cgroup) func(int) func() {
+	return func(pid int) func() {
+		rec := state.Running{ID: id, Name: cfg.Spec.Hostname, Command: strings.Join(cfg.Spec.Process.Args, " "),
+			Pid: pid, Cgroup: cg.Dir, Created: time.Now()}
+		if rec.Name == "" {
+			rec.Name = id
+		}
+		done, err := state.Register(state.Dir(), rec)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "nook: %v\n", err)
+			return func() {}
+		}
+		return done
+	}
+}
+
+// newID is a container's short id: 12 hex digits, as Docker shows them.
+func newID() string {
+	// math/rand/v2's generator is seeded by the runtime: unique enough for
+	// a name, and crypto/rand's package inits are not paid on every start.
+	return fmt.Sprintf("%012x", rand.Uint64()&(1<<48-1))
 }
 
 func consoleSize() *specs.Box {
@@ -173,17 +227,15 @@ func consoleSize() *specs.Box {
 	return nil
 }
 
-// defaultHostname is a short random id, like Docker's container ids; with
-// the host's network the host's name is kept, as Docker does.
-func defaultHostname(network string) string {
+// defaultHostname is the container's id, as Docker does; with the host's
+// network the host's name is kept, as Docker does too.
+func defaultHostname(network, id string) string {
 	if network == "host" {
 		if h, err := os.Hostname(); err == nil {
 			return h
 		}
 	}
-	// math/rand/v2's generator is seeded by the runtime: unique enough for
-	// a name, and crypto/rand's package inits are not paid on every start.
-	return fmt.Sprintf("%012x", rand.Uint64()&(1<<48-1))
+	return id
 }
 
 type usageErr string

@@ -13,6 +13,7 @@ import (
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 	"nook/caps"
+	"nook/cgroups"
 	"nook/messages"
 	"nook/userns"
 )
@@ -33,6 +34,16 @@ type Run struct {
 	SubUIDs, SubGIDs []userns.Range
 	// Stdin, Stdout, Stderr are the caller's.
 	Stdin, Stdout, Stderr *os.File
+	// Cgroup, when set, is where the init is born (CLONE_INTO_CGROUP, so
+	// no process of the container ever runs outside it); it is removed
+	// when the container is gone.
+	Cgroup *cgroups.Cgroup
+	// Started, when set, is called with the init's host pid once it runs;
+	// the function it returns is called when the container is gone.
+	Started func(pid int) func()
+	// OOMKilled reports, after Start, that the kernel's OOM killer killed
+	// a process of the container.
+	OOMKilled bool
 }
 
 // Error is a failure of nook itself or of the command's start, with the
@@ -51,6 +62,9 @@ func failed(format string, args ...any) error {
 // Start runs the container in the foreground and returns its exit status.
 func (r *Run) Start() (int, error) {
 	closeInherited()
+	if r.Cgroup != nil {
+		defer r.removeCgroup()
+	}
 	hostSock, initSock, err := messages.Pair()
 	if err != nil {
 		return CodeFailed, err
@@ -88,11 +102,27 @@ func (r *Run) Start() (int, error) {
 	sigs := make(chan os.Signal, 16)
 	signal.Notify(sigs, forwarded...)
 	defer signal.Stop(sigs)
+	if r.Started != nil {
+		defer r.Started(proc.pid)()
+	}
 	if err := r.handOver(proc.pid, hostSock); err != nil {
 		proc.kill()
 		return CodeFailed, err
 	}
-	return r.supervise(proc, hostSock, io, sigs)
+	code, err := r.supervise(proc, hostSock, io, sigs)
+	if r.Cgroup != nil {
+		r.OOMKilled, _ = r.Cgroup.OOMKilled()
+	}
+	return code, err
+}
+
+// removeCgroup takes the container's cgroup away with whatever is left in
+// it; a failure here must not change the command's exit status.
+func (r *Run) removeCgroup() {
+	r.Cgroup.Close()
+	if err := r.Cgroup.Remove(); err != nil {
+		fmt.Fprintf(r.Stderr, "nook: remove cgroup: %v\n", err)
+	}
 }
 
 func (r *Run) sysProcAttr() *syscall.SysProcAttr {
@@ -102,6 +132,9 @@ func (r *Run) sysProcAttr() *syscall.SysProcAttr {
 		// The container dies with nook: PID 1 gets SIGKILL, which takes
 		// its whole PID namespace with it.
 		Pdeathsig: syscall.SIGKILL,
+	}
+	if r.Cgroup != nil {
+		attr.UseCgroupFD, attr.CgroupFD = true, r.Cgroup.FD()
 	}
 	if hasUserNS(s) {
 		// The kernel grants a user namespace's capabilities at execve only

@@ -7,6 +7,9 @@
 //
 //	NOOK_TEST_USER    the unprivileged user (default nooktest; .ci/setup creates it)
 //	NOOK_E2E_BINARY   test this nook binary instead of building one from the tree
+//	NOOK_E2E_PROBE    use this testdata/probe binary (static) instead of building one;
+//	                  with NOOK_E2E_BINARY too, TestMain needs no Go toolchain
+//	                  (just test-vm runs the VM tests so, in a VM too slow to build)
 //	NOOK_E2E_KEEP=1   keep the work directory under /var/tmp and print its path
 package e2e
 
@@ -158,21 +161,29 @@ func setup() error {
 	if err := os.Chmod(env.workDir, 0o755); err != nil {
 		return err
 	}
-	root, err := moduleRoot()
-	if err != nil {
-		return err
+	nookBin, probeBin := os.Getenv("NOOK_E2E_BINARY"), os.Getenv("NOOK_E2E_PROBE")
+	var root string
+	if nookBin == "" || probeBin == "" {
+		var err error
+		if root, err = moduleRoot(); err != nil {
+			return err
+		}
 	}
 
 	env.nook = filepath.Join(env.workDir, "nook")
-	if bin := os.Getenv("NOOK_E2E_BINARY"); bin != "" {
-		if err := copyExecutable(bin, env.nook); err != nil {
+	if nookBin != "" {
+		if err := copyExecutable(nookBin, env.nook); err != nil {
 			return fmt.Errorf("NOOK_E2E_BINARY: %w", err)
 		}
 	} else if err := goBuild(root, env.nook, "."); err != nil {
 		return err
 	}
 	env.probe = filepath.Join(env.workDir, "probe")
-	if err := goBuild(root, env.probe, "./testdata/probe"); err != nil {
+	if probeBin != "" {
+		if err := copyExecutable(probeBin, env.probe); err != nil {
+			return fmt.Errorf("NOOK_E2E_PROBE: %w", err)
+		}
+	} else if err := goBuild(root, env.probe, "./testdata/probe"); err != nil {
 		return err
 	}
 	for _, bin := range []string{env.nook, env.probe} {

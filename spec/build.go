@@ -30,7 +30,9 @@ type Options struct {
 	CapDrop         []string
 	Network         string // "none" or "host"
 	NoNewPrivileges bool
-	UIDMap, GIDMap  []specs.LinuxIDMapping
+	// CgroupWritable mounts the container's cgroup read-write.
+	CgroupWritable bool
+	UIDMap, GIDMap []specs.LinuxIDMapping
 	// Rootless says a user namespace is created (false only for real root).
 	Rootless bool
 }
@@ -58,7 +60,7 @@ func Sandbox(o Options, cwd string, rw, ro, hide []string) (*specs.Spec, error) 
 	s.Root = &specs.Root{Path: "/", Readonly: true}
 	// With the host's network the host's /sys is already there, read-only;
 	// otherwise a fresh one shows the sandbox's own network namespace.
-	m := devMounts(o)
+	m := append(devMounts(o), cgroupMount(o))
 	if o.Network != "host" {
 		m = systemMounts(o)
 	}
@@ -178,9 +180,21 @@ func systemMounts(o Options) []specs.Mount {
 	m := devMounts(o)
 	if o.Network == "host" {
 		// sysfs can only be mounted by the owner of the network namespace.
-		return append(m, bind("/sys", "/sys", true))
+		m = append(m, bind("/sys", "/sys", true))
+	} else {
+		m = append(m, specs.Mount{Destination: "/sys", Type: "sysfs", Source: "sysfs", Options: []string{"nosuid", "noexec", "nodev", "ro"}})
 	}
-	return append(m, specs.Mount{Destination: "/sys", Type: "sysfs", Source: "sysfs", Options: []string{"nosuid", "noexec", "nodev", "ro"}})
+	return append(m, cgroupMount(o))
+}
+
+// cgroupMount is the container's own cgroup (the root of its cgroup
+// namespace) as the whole of /sys/fs/cgroup, read-only unless asked.
+func cgroupMount(o Options) specs.Mount {
+	opts := []string{"nosuid", "noexec", "nodev", "ro"}
+	if o.CgroupWritable {
+		opts = opts[:3]
+	}
+	return specs.Mount{Destination: "/sys/fs/cgroup", Type: "cgroup2", Source: "cgroup2", Options: opts}
 }
 
 // devMounts are /proc and /dev with what lives in it, shared with the sandbox.
