@@ -68,12 +68,13 @@ func (c *Cgroup) mgr() *manager {
 // the caller's (so Sweep can tell a stale cgroup from a live one) and base is
 // the delegation point h.Writable, or parent (--cgroup-parent): an absolute
 // one is taken under h.Mount, a relative one under h.Writable, and either
-// must lie inside h.Writable. Missing cgroups on the way are created. The
-// controllers the limits need are enabled from h.Writable down (moving
-// processes out of the way when the no-internal-processes rule demands it),
-// and memory, pids and io where delegated and no process is in the way (for
-// stats and OOM detection); the limits are
-// written; the directory is left open for FD (CLONE_INTO_CGROUP).
+// must lie inside h.Writable. Missing cgroups on the way are created.
+//
+// The controllers the limits need are enabled from h.Writable down, moving
+// processes out of the way where the no-internal-processes rule demands it
+// (see evacuate); memory, pids and io are enabled too where delegated and no
+// process is in the way, for stats and OOM detection. Then the limits are
+// written and the directory is left open for FD (CLONE_INTO_CGROUP).
 func Create(h Host, parent, name string, l Limits) (*Cgroup, error) {
 	return newManager().create(h, parent, name, l)
 }

@@ -313,11 +313,14 @@ func fcntl(fd, cmd int) (int, error) {
 }
 
 func TestCreateInvalidName(t *testing.T) {
+	k := newFakeKernel(t)
+	h := systemdHost(k, "memory pids", "memory pids")
 	for _, name := range []string{"", ".", "..", "a/b"} {
-		k := newFakeKernel(t)
-		h := systemdHost(k, "memory pids", "memory pids")
 		_, err := k.manager().create(h, "", name, Limits{})
 		checkErr(t, err, "create cgroup: invalid container name")
+	}
+	if len(k.writes) > 0 {
+		t.Errorf("writes for invalid names: %q", k.writes)
 	}
 }
 
