@@ -5,7 +5,7 @@ set shell := ["bash", "-euo", "pipefail", "-c"]
 export PATH := env_var_or_default("HOME", "/root") / "go/bin:/usr/local/go/bin:" + env_var("PATH")
 
 # Packages under testdata/ are left out of ./... patterns: name them.
-testdata := "./testdata/probe ./testdata/rootfs"
+testdata := "./testdata/probe ./testdata/rootfs ./testdata/fakesystemd"
 
 default: check
 
@@ -43,8 +43,10 @@ static: build
 [positional-arguments]
 test-vm *ARGS: build
     CGO_ENABLED=0 go build -trimpath -o bin/vm/probe ./testdata/probe
+    CGO_ENABLED=0 go build -trimpath -o bin/vm/fakesystemd ./testdata/fakesystemd
     CGO_ENABLED=0 go test -c -trimpath -tags vm -o bin/e2e-vm.test ./e2e
     testdata/vm/run.sh -C e2e NOOK_E2E_BINARY="$PWD/bin/nook" NOOK_E2E_PROBE="$PWD/bin/vm/probe" \
+        NOOK_E2E_FAKESYSTEMD="$PWD/bin/vm/fakesystemd" \
         "$PWD/bin/e2e-vm.test" -test.v -test.run '^TestVM' -test.timeout 5m "$@"
 
 check: lint static test test-vm

@@ -80,8 +80,8 @@ func Create(h Host, parent, name string, l Limits) (*Cgroup, error) {
 }
 
 func (m *manager) create(h Host, parent, name string, l Limits) (*Cgroup, error) {
-	if name == "" || name == "." || name == ".." || strings.Contains(name, "/") {
-		return nil, fmt.Errorf("create cgroup: invalid container name %q", name)
+	if err := validName(name); err != nil {
+		return nil, err
 	}
 	if err := l.Validate(); err != nil {
 		return nil, err
@@ -108,7 +108,12 @@ func (m *manager) create(h Host, parent, name string, l Limits) (*Cgroup, error)
 			return nil, err
 		}
 	}
-	dir := path.Join(base, subtreeName, fmt.Sprintf("%d-%s", m.owner, name))
+	return m.leaf(path.Join(base, subtreeName, fmt.Sprintf("%d-%s", m.owner, name)), l)
+}
+
+// leaf makes the container's cgroup dir, writes the limits and leaves it
+// open for FD (CLONE_INTO_CGROUP).
+func (m *manager) leaf(dir string, l Limits) (*Cgroup, error) {
 	if err := m.fs.Mkdir(dir); err != nil {
 		return nil, fmt.Errorf("create cgroup: %w", err)
 	}
@@ -123,6 +128,13 @@ func (m *manager) create(h Host, parent, name string, l Limits) (*Cgroup, error)
 		return nil, fmt.Errorf("create cgroup: %w", err)
 	}
 	return &Cgroup{Dir: dir, dir: f, m: m}, nil
+}
+
+func validName(name string) error {
+	if name == "" || name == "." || name == ".." || strings.Contains(name, "/") {
+		return fmt.Errorf("create cgroup: invalid container name %q", name)
+	}
+	return nil
 }
 
 // baseDir is where the nook subtree goes.
@@ -268,12 +280,16 @@ func (m *manager) holdsProcesses(dir string) bool {
 // delegation point (e.g. the root of a container's cgroup namespace): nook
 // then moves itself, and its neighbours, into nook-init.
 func (m *manager) evacuate(dir string) error {
+	return m.moveAll(dir, path.Join(dir, evacuateName))
+}
+
+// moveAll moves every process of dir into its child leaf, made if needed.
+func (m *manager) moveAll(dir, leaf string) error {
 	if !m.holdsProcesses(dir) {
 		// Also the root cgroup: the rule does not apply there, and its
 		// kernel threads could not move anyway.
 		return nil
 	}
-	leaf := path.Join(dir, evacuateName)
 	// A process may fork while its siblings move: go round until none is left.
 	for range 10 {
 		pids, err := m.procs(dir)

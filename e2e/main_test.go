@@ -10,6 +10,8 @@
 //	NOOK_E2E_PROBE    use this testdata/probe binary (static) instead of building one;
 //	                  with NOOK_E2E_BINARY too, TestMain needs no Go toolchain
 //	                  (just test-vm runs the VM tests so, in a VM too slow to build)
+//	NOOK_E2E_FAKESYSTEMD  testdata/fakesystemd, for the VM tests of the systemd cgroup
+//	                  manager (just test-vm builds it)
 //	NOOK_E2E_KEEP=1   keep the work directory under /var/tmp and print its path
 package e2e
 

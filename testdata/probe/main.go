@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -32,6 +33,9 @@ const usage = `usage: probe COMMAND [ARG...]
   winsize       print "ROWS COLS" of stdin, again on each SIGWINCH; exit on EOF or SIGTERM
   isatty        print whether fds 0 1 2 are terminals: "0:tty 1:tty 2:notty"
   sleep SECONDS sleep, then exit 0
+  hog MIB [SECONDS]  allocate MIB MiB and touch every page; print "allocated MIB MiB";
+                then hold the memory for SECONDS (default 0) and exit 0
+  spin SECONDS  burn CPU in a busy loop for SECONDS of wall time; print "spun"
 `
 
 func main() {
@@ -62,6 +66,10 @@ func main() {
 		err = isatty(args)
 	case "sleep":
 		err = sleep(args)
+	case "hog":
+		err = hog(args)
+	case "spin":
+		err = spin(args)
 	case "help", "-h", "--help":
 		fmt.Print(usage)
 	default:
@@ -322,5 +330,51 @@ func sleep(args []string) error {
 		return fmt.Errorf("sleep: bad duration %q", args[0])
 	}
 	time.Sleep(time.Duration(s * float64(time.Second)))
+	return nil
+}
+
+// hog allocates and touches memory, so that it is charged to the cgroup:
+// fresh pages the kernel maps only when written to.
+func hog(args []string) error {
+	if len(args) != 1 && len(args) != 2 {
+		return fmt.Errorf("want 1 or 2 arguments: MIB [SECONDS]")
+	}
+	mib, err := strconv.Atoi(args[0])
+	if err != nil || mib <= 0 {
+		return fmt.Errorf("hog: bad size %q", args[0])
+	}
+	hold := 0.0
+	if len(args) == 2 {
+		if hold, err = strconv.ParseFloat(args[1], 64); err != nil || hold < 0 {
+			return fmt.Errorf("hog: bad duration %q", args[1])
+		}
+	}
+	mem := make([]byte, mib<<20)
+	for i := 0; i < len(mem); i += 4096 {
+		mem[i] = 1
+	}
+	fmt.Printf("allocated %d MiB\n", mib)
+	time.Sleep(time.Duration(hold * float64(time.Second)))
+	runtime.KeepAlive(mem)
+	return nil
+}
+
+// spin keeps one CPU busy until SECONDS of wall time have passed.
+func spin(args []string) error {
+	if err := wantArgs(args, 1, "SECONDS"); err != nil {
+		return err
+	}
+	s, err := strconv.ParseFloat(args[0], 64)
+	if err != nil || s < 0 {
+		return fmt.Errorf("spin: bad duration %q", args[0])
+	}
+	deadline := time.Now().Add(time.Duration(s * float64(time.Second)))
+	n := 0
+	for time.Now().Before(deadline) {
+		for range 10000 {
+			n++
+		}
+	}
+	fmt.Println("spun")
 	return nil
 }
