@@ -585,14 +585,7 @@ func TestVMNookKilledContainerDies(t *testing.T) {
 	k := killNook(t)
 	var left []string
 	ok := waitUntil(func() bool {
-		left = nil
-		for pid, st := range k.started {
-			p, err := readStat(pid)
-			if now, err2 := startTime(pid); err != nil || err2 != nil || now != st || p.State == 'Z' {
-				continue
-			}
-			left = append(left, fmt.Sprintf("%d %s %c", p.Pid, p.Comm, p.State))
-		}
+		left = stillRunning(k.started)
 		return len(left) == 0
 	})
 	if !ok {

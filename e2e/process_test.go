@@ -69,6 +69,20 @@ func countState(procs []proc, state byte) int {
 
 // startTime is field 22 of /proc/PID/stat: with the pid it names one
 // process for good, even if the pid is reused.
+// stillRunning lists the processes of started (pid → start time) that
+// still run: gone, reused pids and zombies do not count.
+func stillRunning(started map[int]string) []string {
+	var left []string
+	for pid, st := range started {
+		p, err := readStat(pid)
+		if now, err2 := startTime(pid); err != nil || err2 != nil || now != st || p.State == 'Z' {
+			continue
+		}
+		left = append(left, fmt.Sprintf("%d %s %c", p.Pid, p.Comm, p.State))
+	}
+	return left
+}
+
 func startTime(pid int) (string, error) {
 	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
 	if err != nil {
@@ -524,14 +538,7 @@ func TestRunNoOrphansWhenNookKilled(t *testing.T) {
 			// another process).
 			var left []string
 			ok := waitUntil(func() bool {
-				left = nil
-				for pid, st := range started {
-					p, err := readStat(pid)
-					if now, err2 := startTime(pid); err != nil || err2 != nil || now != st || p.State == 'Z' {
-						continue
-					}
-					left = append(left, fmt.Sprintf("%d %s %c", p.Pid, p.Comm, p.State))
-				}
+				left = stillRunning(started)
 				return len(left) == 0
 			})
 			if !ok {

@@ -172,22 +172,6 @@ func vmScopeDir(id string) string {
 	return path.Join(vmDelegation(), "app.slice", "nook-"+id+".scope")
 }
 
-// cgroupDirOf is pid's cgroup directory as the host (the test) sees it.
-func cgroupDirOf(t *testing.T, pid int) string {
-	t.Helper()
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cgroup")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, l := range lines(string(b)) {
-		if p, ok := strings.CutPrefix(l, "0::"); ok {
-			return path.Join("/sys/fs/cgroup", p)
-		}
-	}
-	t.Fatalf("/proc/%d/cgroup has no cgroup v2 line: %q", pid, b)
-	return ""
-}
-
 // running is a container kept running until the test writes a line: nook
 // run -i of `sh -c 'hostname; echo ready; read x'`.
 type running struct {
@@ -215,7 +199,7 @@ func (c *running) wantIn(dir string) {
 		if p.State == 'Z' {
 			continue
 		}
-		if got := cgroupDirOf(c.t, p.Pid); got != dir {
+		if got := cgroupOf(c.t, strconv.Itoa(p.Pid)); got != dir {
 			c.t.Errorf("container process %d (%s) is in %s, want %s", p.Pid, p.Comm, got, dir)
 		}
 	}
@@ -260,7 +244,7 @@ func TestVMSystemdScopeLayout(t *testing.T) {
 	b.wantStarted(c.id, c.Pid())
 	scope := vmScopeDir(c.id)
 	c.wantIn(path.Join(scope, "container"))
-	if got := cgroupDirOf(t, c.Pid()); got != path.Join(scope, "supervisor") {
+	if got := cgroupOf(t, strconv.Itoa(c.Pid())); got != path.Join(scope, "supervisor") {
 		t.Errorf("nook is in %s, want %s/supervisor", got, scope)
 	}
 	for file, want := range map[string]string{
@@ -301,12 +285,12 @@ func TestVMSystemdScopeNookKilled(t *testing.T) {
 // itself, below the delegation point, and asks systemd nothing.
 func TestVMSystemdScopeCgroupfsFlag(t *testing.T) {
 	b := startUserBus(t, true)
-	mine := cgroupDirOf(t, os.Getpid())
+	mine := cgroupOf(t, strconv.Itoa(os.Getpid()))
 	c := startRunning(t, b.nook("run", "-i", "--cgroup-manager=cgroupfs", "-m", "32m", "--rootfs", rootfs(t), "--",
 		"sh", "-c", "hostname; echo ready; read x"))
 	dir := path.Join(vmDelegation(), "nook", fmt.Sprintf("%d-%s", c.Pid(), c.id))
 	c.wantIn(dir)
-	if got := cgroupDirOf(t, c.Pid()); got != mine {
+	if got := cgroupOf(t, strconv.Itoa(c.Pid())); got != mine {
 		t.Errorf("nook is in %s, want %s (where it was started)", got, mine)
 	}
 	if got := readTrimmed(t, path.Join(dir, "memory.max")); got != strconv.Itoa(32<<20) {
