@@ -7,12 +7,8 @@ import (
 	"io"
 	"os"
 	"path"
-	"strconv"
 	"strings"
 	"time"
-
-	sd "github.com/coreos/go-systemd/v22/dbus"
-	"github.com/godbus/dbus/v5"
 )
 
 // The systemd cgroup manager, as podman's: systemd's user manager makes a
@@ -49,7 +45,7 @@ func IsSlice(parent string) bool {
 
 // scopeStarter asks systemd for the transient scope unit and waits for its
 // job to end.
-type scopeStarter func(ctx context.Context, unit string, props []sd.Property) error
+type scopeStarter func(ctx context.Context, unit string, props []property) error
 
 // CreateScope makes the container's cgroup with systemd's user manager: it
 // asks for the transient scope ScopeUnit(name) (in slice, the manager's
@@ -104,15 +100,15 @@ func (m *manager) createScope(h Host, slice, name string, l Limits, start scopeS
 
 // scopeProperties are those of StartTransientUnit for container name's
 // scope, which starts with pid (nook) in it.
-func scopeProperties(name, slice string, pid int) []sd.Property {
-	props := []sd.Property{
-		sd.PropDescription("nook container " + name),
-		sd.PropPids(uint32(pid)),
-		{Name: "Delegate", Value: dbus.MakeVariant(true)},
-		{Name: "CollectMode", Value: dbus.MakeVariant("inactive-or-failed")},
+func scopeProperties(name, slice string, pid int) []property {
+	props := []property{
+		{Name: "Description", Value: "nook container " + name},
+		{Name: "PIDs", Value: []uint32{uint32(pid)}},
+		{Name: "Delegate", Value: true},
+		{Name: "CollectMode", Value: "inactive-or-failed"},
 	}
 	if slice != "" {
-		props = append(props, sd.PropSlice(slice))
+		props = append(props, property{Name: "Slice", Value: slice})
 	}
 	return props
 }
@@ -180,41 +176,43 @@ func (m *manager) inScope(h Host, scope string, l Limits) (*Cgroup, error) {
 	return m.leaf(path.Join(scope, containerName), l)
 }
 
-// startScope is the scopeStarter that talks to systemd over the user bus.
-func startScope(ctx context.Context, unit string, props []sd.Property) error {
+// startScope is the scopeStarter that talks to systemd over the user bus
+// (dbus.go).
+func startScope(ctx context.Context, unit string, props []property) error {
 	addr, err := userBusAddress(os.Getenv)
 	if err != nil {
 		return err
 	}
-	// go-systemd dials twice: one connection for calls, one for signals.
-	conn, err := sd.NewConnection(func() (*dbus.Conn, error) { return dialBus(ctx, addr) })
+	timedOut := func(err error) bool { return ctx.Err() != nil || errors.Is(err, os.ErrDeadlineExceeded) }
+	conn, err := dialBus(ctx, addr)
 	if err != nil {
-		if ctx.Err() != nil {
+		if timedOut(err) {
 			return fmt.Errorf("create cgroup: the user bus at %s did not answer within %v", addr, busTimeout)
 		}
 		return unreachable(addr, err)
 	}
 	defer conn.Close()
-	done := make(chan string, 1)
-	if _, err := conn.StartTransientUnitContext(ctx, unit, "fail", props, done); err != nil {
-		if noManager(err) {
-			return unreachable(addr, err)
-		}
-		if ctx.Err() != nil {
-			return fmt.Errorf("create cgroup: systemd did not answer within %v at %s", busTimeout, addr)
-		}
+	result, stage, err := conn.startTransientUnit(unit, "fail", props)
+	switch {
+	case err == nil:
+	case stage == stageBus && timedOut(err):
+		return fmt.Errorf("create cgroup: the user bus at %s did not answer within %v", addr, busTimeout)
+	case stage == stageBus || noManager(err):
+		return unreachable(addr, err)
+	case stage == stageSystemd && timedOut(err):
+		return fmt.Errorf("create cgroup: systemd did not answer within %v at %s", busTimeout, addr)
+	case stage == stageSystemd:
 		return fmt.Errorf("create cgroup: systemd refused the scope %s: %s", unit, oneLine(err))
-	}
-	select {
-	case result := <-done:
-		if result != "done" {
-			return fmt.Errorf("create cgroup: systemd could not start the scope %s (job result %q): "+
-				"journalctl --user -u %s may say why", unit, result, unit)
-		}
-		return nil
-	case <-ctx.Done():
+	case timedOut(err):
 		return fmt.Errorf("create cgroup: systemd did not start the scope %s within %v", unit, busTimeout)
+	default:
+		return fmt.Errorf("create cgroup: waiting for systemd to start the scope %s: %s", unit, oneLine(err))
 	}
+	if result != "done" {
+		return fmt.Errorf("create cgroup: systemd could not start the scope %s (job result %q): "+
+			"journalctl --user -u %s may say why", unit, result, unit)
+	}
+	return nil
 }
 
 // userBusAddress is the user's session bus, where its systemd manager
@@ -224,29 +222,11 @@ func userBusAddress(getenv func(string) string) (string, error) {
 		return a, nil
 	}
 	if d := getenv("XDG_RUNTIME_DIR"); d != "" {
-		return "unix:path=" + dbus.EscapeBusAddressValue(path.Join(d, "bus")), nil
+		return "unix:path=" + escapeAddressValue(path.Join(d, "bus")), nil
 	}
 	return "", fmt.Errorf("%w: neither DBUS_SESSION_BUS_ADDRESS nor XDG_RUNTIME_DIR is set, so there is no user bus "+
 		"to ask: log in through systemd-logind (or sudo loginctl enable-linger $USER), or use --cgroup-manager=cgroupfs",
 		ErrNoUserManager)
-}
-
-// dialBus connects and authenticates as go-systemd does, minus its
-// session bus address lookup (which would fall back to running dbus-launch).
-func dialBus(ctx context.Context, addr string) (*dbus.Conn, error) {
-	conn, err := dbus.Dial(addr, dbus.WithContext(ctx))
-	if err != nil {
-		return nil, err
-	}
-	if err := conn.Auth([]dbus.Auth{dbus.AuthExternal(strconv.Itoa(os.Getuid()))}); err != nil {
-		conn.Close()
-		return nil, err
-	}
-	if err := conn.Hello(); err != nil {
-		conn.Close()
-		return nil, err
-	}
-	return conn, nil
 }
 
 func unreachable(addr string, err error) error {
@@ -259,19 +239,12 @@ func unreachable(addr string, err error) error {
 // org.freedesktop.systemd1 on the bus (the bus may try to start it from a
 // service file, which fails without systemd).
 func noManager(err error) bool {
-	var name string
-	var e dbus.Error
-	var pe *dbus.Error
-	switch {
-	case errors.As(err, &e):
-		name = e.Name
-	case errors.As(err, &pe):
-		name = pe.Name
-	default:
+	var e *busError
+	if !errors.As(err, &e) {
 		return false
 	}
-	return name == "org.freedesktop.DBus.Error.ServiceUnknown" || name == "org.freedesktop.DBus.Error.NameHasNoOwner" ||
-		strings.HasPrefix(name, "org.freedesktop.DBus.Error.Spawn.")
+	return e.Name == "org.freedesktop.DBus.Error.ServiceUnknown" || e.Name == "org.freedesktop.DBus.Error.NameHasNoOwner" ||
+		strings.HasPrefix(e.Name, "org.freedesktop.DBus.Error.Spawn.")
 }
 
 // oneLine is err's message on one line.

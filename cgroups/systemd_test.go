@@ -3,6 +3,7 @@ package cgroups
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"path/filepath"
@@ -10,9 +11,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	sd "github.com/coreos/go-systemd/v22/dbus"
-	"github.com/godbus/dbus/v5"
 )
 
 const (
@@ -39,12 +37,12 @@ func desktopHost(k *fakeKernel, delegated string) Host {
 type fakeUserManager struct {
 	k     *fakeKernel
 	unit  string
-	props []sd.Property
+	props []property
 	mark  int
 	err   error // returned instead
 }
 
-func (f *fakeUserManager) start(ctx context.Context, unit string, props []sd.Property) error {
+func (f *fakeUserManager) start(ctx context.Context, unit string, props []property) error {
 	if _, ok := ctx.Deadline(); !ok {
 		f.k.t.Error("StartTransientUnit without a deadline")
 	}
@@ -65,7 +63,7 @@ func (f *fakeUserManager) start(ctx context.Context, unit string, props []sd.Pro
 	k.addFiles(scope)
 	for _, p := range props {
 		if p.Name == "PIDs" {
-			for _, pid := range p.Value.Value().([]uint32) {
+			for _, pid := range p.Value.([]uint32) {
 				if err := k.WriteFile(k.p(scope+"/cgroup.procs"), itoa(int(pid))); err != nil {
 					return err
 				}
@@ -153,7 +151,7 @@ func TestCreateScopeNoLimits(t *testing.T) {
 	if got := k.writesSince(f.mark); !reflect.DeepEqual(got, want) {
 		t.Errorf("writes %q, want %q", got, want)
 	}
-	if last := f.props[len(f.props)-1]; last.Name != "Slice" || last.Value.Value() != "nook.slice" {
+	if last := f.props[len(f.props)-1]; last.Name != "Slice" || last.Value != "nook.slice" {
 		t.Errorf("last property %v, want Slice nook.slice", last)
 	}
 }
@@ -211,7 +209,7 @@ func TestCreateScopeErrors(t *testing.T) {
 func TestScopeProperties(t *testing.T) {
 	got := map[string]any{}
 	for _, p := range scopeProperties("abc", "", 4242) {
-		got[p.Name] = p.Value.Value()
+		got[p.Name] = p.Value
 	}
 	want := map[string]any{
 		"Description": "nook container abc", "PIDs": []uint32{4242},
@@ -223,8 +221,8 @@ func TestScopeProperties(t *testing.T) {
 	// The D-Bus signatures systemd expects.
 	for _, p := range scopeProperties("abc", "nook.slice", 1) {
 		sig := map[string]string{"Description": "s", "PIDs": "au", "Delegate": "b", "CollectMode": "s", "Slice": "s"}[p.Name]
-		if p.Value.Signature().String() != sig {
-			t.Errorf("%s has signature %s, want %s", p.Name, p.Value.Signature(), sig)
+		if signatureOf(p.Value) != sig {
+			t.Errorf("%s has signature %s, want %s", p.Name, signatureOf(p.Value), sig)
 		}
 	}
 }
@@ -327,11 +325,11 @@ func TestNoManager(t *testing.T) {
 		"org.freedesktop.DBus.Error.NoReply":                false,
 		"org.freedesktop.systemd1.TransactionIsDestructive": false,
 	} {
-		if got := noManager(dbus.Error{Name: name}); got != want {
+		if got := noManager(&busError{Name: name, Message: "m"}); got != want {
 			t.Errorf("noManager(%s) = %v", name, got)
 		}
-		if got := noManager(&dbus.Error{Name: name}); got != want {
-			t.Errorf("noManager(&%s) = %v", name, got)
+		if got := noManager(fmt.Errorf("wrapped: %w", &busError{Name: name})); got != want {
+			t.Errorf("noManager(wrapped %s) = %v", name, got)
 		}
 	}
 	if noManager(errors.New("EOF")) {
