@@ -42,12 +42,21 @@ static: build
 # Output on stdout; the guest's console in bin/vm/console.log.
 [positional-arguments]
 test-vm *ARGS: build
+    #!/usr/bin/env bash
+    set -euo pipefail
     CGO_ENABLED=0 go build -trimpath -o bin/vm/probe ./testdata/probe
     CGO_ENABLED=0 go build -trimpath -o bin/vm/fakesystemd ./testdata/fakesystemd
     CGO_ENABLED=0 go test -c -trimpath -tags vm -o bin/e2e-vm.test ./e2e
-    testdata/vm/run.sh -C e2e NOOK_E2E_BINARY="$PWD/bin/nook" NOOK_E2E_PROBE="$PWD/bin/vm/probe" \
-        NOOK_E2E_FAKESYSTEMD="$PWD/bin/vm/fakesystemd" \
-        "$PWD/bin/e2e-vm.test" -test.v -test.run '^TestVM' -test.timeout 5m "$@"
+    # The guest puts tmpfs over /tmp, /var/tmp, /run and the test user's
+    # home: a checkout there (CI clones anywhere) would vanish, so what the
+    # guest runs is staged next to the kernel cache.
+    stage=$(mktemp -d /var/cache/nook-vm/run.XXXXXX)
+    trap 'rm -rf "$stage"' EXIT
+    chmod 0755 "$stage"
+    install -m 0755 bin/nook bin/vm/probe bin/vm/fakesystemd bin/e2e-vm.test "$stage/"
+    testdata/vm/run.sh -C "$stage" NOOK_E2E_BINARY="$stage/nook" NOOK_E2E_PROBE="$stage/probe" \
+        NOOK_E2E_FAKESYSTEMD="$stage/fakesystemd" \
+        "$stage/e2e-vm.test" -test.v -test.run '^TestVM' -test.timeout 5m "$@"
 
 check: lint static test test-vm
 
