@@ -6,6 +6,7 @@ import (
 	"strconv"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
 	"nook/userns"
 )
 
@@ -41,6 +42,10 @@ func containerIDs() idPlan {
 		p.Note = "you have no subordinate ids in /etc/subuid and /etc/subgid; ask an administrator for a range (usermod --add-subuids 100000-165535 --add-subgids 100000-165535 " + name + ")"
 	case h.NewUIDMap == "" || h.NewGIDMap == "":
 		p.Note = "newuidmap/newgidmap are not installed, so only your own id is mapped; install the uidmap package"
+	case noNewPrivs():
+		// Inside a sandbox (nook's, or any with no_new_privs) a setuid
+		// helper runs without its privileges and would only fail.
+		p.Note = "nook runs under no_new_privs (inside a sandbox?), where the setuid newuidmap cannot work, so only your own id is mapped; run nook outside it for a full id range"
 	default:
 		p.UIDs = userns.PlanIDMap(uid, subUIDs, 65536)
 		p.GIDs = userns.PlanIDMap(gid, subGIDs, 65536)
@@ -64,6 +69,11 @@ func sandboxIDs(asRoot bool) idPlan {
 	}
 	p.Note = "the sandbox maps only your own id"
 	return p
+}
+
+func noNewPrivs() bool {
+	v, err := unix.PrctlRetInt(unix.PR_GET_NO_NEW_PRIVS, 0, 0, 0, 0)
+	return err == nil && v == 1
 }
 
 func userName(uid uint32) string {

@@ -69,7 +69,7 @@ func (f *isolation) options(cmd []string, ids idPlan) (spec.Options, error) {
 		Args: cmd, Env: env, Workdir: f.Workdir, Hostname: f.Hostname,
 		Terminal: f.TTY, CapAdd: f.CapAdd, CapDrop: f.CapDrop, Network: f.Network,
 		NoNewPrivileges: true, Rootless: ids.Rootless, UIDMap: ids.UIDs, GIDMap: ids.GIDs,
-		CgroupWritable: f.CgroupnsRW,
+		CgroupWritable: f.CgroupnsRW, Unmask: unmasked(f.SecurityOpt),
 	}
 	if o.NoNewPrivileges, err = noNewPrivileges(f.SecurityOpt); err != nil {
 		return o, err

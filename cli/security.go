@@ -47,8 +47,23 @@ func checkSecurityOpt(o string) error {
 		return nil
 	case k == "seccomp":
 		return fmt.Errorf("invalid --security-opt %q: custom seccomp profiles are not supported yet (seccomp=unconfined turns the filter off)", o)
+	case k == "unmask" && v != "":
+		return nil
 	}
-	return fmt.Errorf("unknown --security-opt %q: nook knows no-new-privileges and seccomp=unconfined", o)
+	return fmt.Errorf("unknown --security-opt %q: nook knows no-new-privileges, seccomp=unconfined and unmask=ALL|PATH:PATH", o)
+}
+
+// unmasked reads podman's unmask=ALL or unmask=PATH[:PATH...]: masked or
+// read-only paths to leave as the kernel shows them (a nook or podman run
+// inside needs /proc whole to mount a /proc of its own).
+func unmasked(opts []string) []string {
+	var paths []string
+	for _, o := range opts {
+		if k, v, _ := cutAny(o, "="); k == "unmask" {
+			paths = append(paths, strings.Split(v, ":")...)
+		}
+	}
+	return paths
 }
 
 func cutAny(s, seps string) (string, string, bool) {

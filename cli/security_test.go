@@ -74,8 +74,8 @@ func TestCheckSecurityOpt(t *testing.T) {
 		{opt: "seccomp:unconfined"},
 		{opt: "seccomp=/etc/profile.json", wantErr: `invalid --security-opt "seccomp=/etc/profile.json": custom seccomp profiles are not supported yet (seccomp=unconfined turns the filter off)`},
 		{opt: "seccomp", wantErr: `invalid --security-opt "seccomp": custom seccomp profiles are not supported yet`},
-		{opt: "apparmor=unconfined", wantErr: `unknown --security-opt "apparmor=unconfined": nook knows no-new-privileges and seccomp=unconfined`},
-		{opt: "bogus", wantErr: `unknown --security-opt "bogus": nook knows no-new-privileges and seccomp=unconfined`},
+		{opt: "apparmor=unconfined", wantErr: `unknown --security-opt "apparmor=unconfined": nook knows no-new-privileges, seccomp=unconfined and unmask=ALL|PATH:PATH`},
+		{opt: "bogus", wantErr: `unknown --security-opt "bogus": nook knows no-new-privileges, seccomp=unconfined and unmask=ALL|PATH:PATH`},
 		{opt: "", wantErr: `unknown --security-opt ""`},
 	}
 	for _, tt := range tests {
@@ -88,5 +88,16 @@ func TestCheckSecurityOpt(t *testing.T) {
 				t.Errorf("error %v, want %q", err, tt.wantErr)
 			}
 		})
+	}
+}
+
+func TestUnmasked(t *testing.T) {
+	got := unmasked([]string{"seccomp=unconfined", "unmask=ALL", "unmask=/proc/kcore:/proc/keys"})
+	want := []string{"ALL", "/proc/kcore", "/proc/keys"}
+	if strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("unmasked = %q, want %q", got, want)
+	}
+	if err := checkSecurityOpt("unmask="); err == nil {
+		t.Error("an empty unmask was accepted")
 	}
 }

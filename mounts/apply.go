@@ -161,6 +161,9 @@ func (e *executor) bind(op Op) error {
 		return err
 	}
 	dst, err := e.ensure(op.Dst, mk)
+	if op.IfPossible && (errors.Is(err, unix.EROFS) || errors.Is(err, unix.EACCES) || errors.Is(err, unix.EPERM)) {
+		return nil
+	}
 	if err != nil {
 		return err
 	}

@@ -323,3 +323,21 @@ func TestApplyPlan(t *testing.T) {
 		t.Errorf("calls\n\t%s\nwant\n\t%s", strings.Join(f.calls, "\n\t"), strings.Join(want, "\n\t"))
 	}
 }
+
+// A generated file's mount point that a read-only root cannot take is
+// skipped; a user's bind in the same place is an error.
+func TestApplyIfPossible(t *testing.T) {
+	tree := map[string]string{"/etc": "dir", "/dev": "dir", "/dev/.nook-hosts": "file"}
+	for _, tc := range []struct {
+		ifPossible bool
+		wantErr    bool
+	}{{true, false}, {false, true}} {
+		f := newFake(t, tree, nil)
+		f.fail["create /etc/hosts (0 bytes)"] = unix.EROFS
+		op := Op{Kind: Bind, Src: "/dev/.nook-hosts", SrcInRoot: true, Dst: "/etc/hosts", Make: MakeFile, IfPossible: tc.ifPossible}
+		_, err := Apply(f, "/rootfs", []Op{op})
+		if (err != nil) != tc.wantErr {
+			t.Errorf("IfPossible=%v: err = %v", tc.ifPossible, err)
+		}
+	}
+}

@@ -57,6 +57,11 @@ type Op struct {
 	Recursive bool
 	ReadOnly  bool
 	SrcInRoot bool
+	// IfPossible skips a bind whose mount point is missing and cannot be
+	// created because the root is read-only or not writable to the
+	// container's root: a generated /etc/hosts is a convenience, not worth
+	// refusing a read-only rootfs over.
+	IfPossible bool
 }
 
 func (o Op) String() string {

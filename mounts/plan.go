@@ -111,7 +111,7 @@ func fileOps(f File) []Op {
 	staged := path.Join(stagingDir, ".nook-"+path.Base(f.Path))
 	return []Op{
 		{Kind: WriteFile, Dst: staged, Data: f.Data},
-		{Kind: Bind, Src: staged, SrcInRoot: true, Dst: path.Clean(f.Path), Make: MakeFile},
+		{Kind: Bind, Src: staged, SrcInRoot: true, Dst: path.Clean(f.Path), Make: MakeFile, IfPossible: true},
 		{Kind: Remove, Dst: staged},
 	}
 }

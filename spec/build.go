@@ -32,6 +32,8 @@ type Options struct {
 	NoNewPrivileges bool
 	// CgroupWritable mounts the container's cgroup read-write.
 	CgroupWritable bool
+	// Unmask lists masked or read-only paths to leave alone ("ALL": all).
+	Unmask         []string
 	UIDMap, GIDMap []specs.LinuxIDMapping
 	// Rootless says a user namespace is created (false only for real root).
 	Rootless bool
@@ -70,7 +72,7 @@ func Sandbox(o Options, cwd string, rw, ro, hide []string) (*specs.Spec, error) 
 	}
 	var missing []string
 	m = append(m, hostPaths(cwd, rw, ro, hide, &missing)...)
-	s.Linux.MaskedPaths = append(append([]string{}, maskedPaths...), missing...)
+	s.Linux.MaskedPaths = append(s.Linux.MaskedPaths, missing...)
 	s.Mounts = append(m, userMounts(o)...)
 	return s, nil
 }
@@ -151,14 +153,28 @@ func base(o Options) (*specs.Spec, error) {
 			UIDMappings:   o.UIDMap,
 			GIDMappings:   o.GIDMap,
 			Namespaces:    namespaces(o),
-			MaskedPaths:   slices.Clone(maskedPaths),
-			ReadonlyPaths: slices.Clone(readonlyPaths),
+			MaskedPaths:   without(maskedPaths, o.Unmask),
+			ReadonlyPaths: without(readonlyPaths, o.Unmask),
 		},
 	}
 	if len(o.Args) == 0 {
 		return nil, fmt.Errorf("no command given")
 	}
 	return s, nil
+}
+
+// without is a copy of paths less those in drop ("ALL" drops everything).
+func without(paths, drop []string) []string {
+	if slices.Contains(drop, "ALL") {
+		return nil
+	}
+	out := make([]string, 0, len(paths))
+	for _, p := range paths {
+		if !slices.Contains(drop, p) {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 func namespaces(o Options) []specs.LinuxNamespace {
