@@ -809,3 +809,25 @@ func TestRunNookFailures(t *testing.T) {
 		})
 	}
 }
+
+// Started with its standard streams closed, nook gives the command
+// /dev/null there, never one of its own descriptors (Go's runtime opens
+// /dev/null on a missing 0, 1 or 2 before anything else can take it).
+func TestRunClosedStdio(t *testing.T) {
+	cmd := nookCmd(t, "run", "--rootfs", rootfs(t), "--", "sh", "-c",
+		// busybox runs readlink inside the shell with the redirection applied
+		// to the shell's own fds: ask from a subshell about PID 1's.
+		`l=$(readlink /proc/1/fd/1); echo "$l" >&2; echo via-stderr >&2`)
+	cmd.Stdin, cmd.Stdout = nil, nil
+	// exec.Cmd gives a nil stream /dev/null; close fd 1 for real instead.
+	cmd.Args = append([]string{"/bin/sh", "-c", `exec "$0" "$@" >&-`}, cmd.Args...)
+	cmd.Path = "/bin/sh"
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("nook with stdout closed: %v (stderr %q)", err, stderr.String())
+	}
+	if got := stderr.String(); got != "/dev/null\nvia-stderr\n" {
+		t.Errorf("the command's stdout is not /dev/null: stderr %q", got)
+	}
+}
