@@ -2,9 +2,10 @@
 
 // Tests that need a real cgroup v2 kernel with a delegated subtree. They are
 // built with the vm tag and run, as TestVM..., inside the VM `just test-vm`
-// boots (testdata/vm/README.md): there the test process is root in the
-// session cgroup user.slice/user-UID.slice/user@UID.service/init.scope that
-// is delegated to the test user, as systemd's Delegate=yes does.
+// boots (testdata/vm/README.md): there the test process is root in
+// system.slice and starts the test user's commands in a session scope below
+// user.slice/user-UID.slice/user@UID.service, which is delegated to the
+// test user, as systemd's Delegate=yes does.
 
 package e2e
 
@@ -21,6 +22,9 @@ func vmDelegation() string {
 	uid := strconv.Itoa(env.uid)
 	return "/sys/fs/cgroup/user.slice/user-" + uid + ".slice/user@" + uid + ".service"
 }
+
+// vmUserScope is the session scope the test user's commands start in.
+func vmUserScope() string { return path.Join(vmDelegation(), "app.slice", "nook-tests.scope") }
 
 func TestVMCgroupDelegation(t *testing.T) {
 	r := nook(t, "info", "--format", "json")
@@ -43,7 +47,7 @@ func TestVMCgroupDelegation(t *testing.T) {
 	if cg.Version != "v2" {
 		t.Errorf("cgroup version %q, want v2", cg.Version)
 	}
-	if want := path.Join(vmDelegation(), "init.scope"); path.Join("/sys/fs/cgroup", cg.Own) != want {
+	if want := vmUserScope(); path.Join("/sys/fs/cgroup", cg.Own) != want {
 		t.Errorf("own cgroup %q, want %s", cg.Own, want)
 	}
 	if cg.Writable != vmDelegation() {

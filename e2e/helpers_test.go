@@ -83,6 +83,9 @@ func asUserCmd(t *testing.T, name string, args ...string) *exec.Cmd {
 		},
 		Setpgid: true,
 	}
+	if env.userCgroup >= 0 {
+		cmd.SysProcAttr.UseCgroupFD, cmd.SysProcAttr.CgroupFD = true, env.userCgroup
+	}
 	t.Cleanup(func() { killGroup(cmd) })
 	return cmd
 }

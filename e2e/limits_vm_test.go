@@ -328,35 +328,9 @@ func TestVMCPUFiles(t *testing.T) {
 	}
 }
 
-// cpusetAtDelegation enables cpuset in the delegation point as root, for
-// the length of the test. The kernel lets a writer of cgroup.subtree_control
-// enable cpuset only if it may reschedule every process that moves to the
-// new cpusets (cpuset_can_attach: security_task_setscheduler). In this VM
-// the delegated init.scope holds root's processes, the test binary and the
-// guest's shell, so the test user cannot enable it there; on a systemd host
-// init.scope holds the user's own manager, and nook does it itself. Below
-// the delegation point, in the nook subtree, it is nook's work as ever.
-func cpusetAtDelegation(t *testing.T) {
-	t.Helper()
-	write := func(dir, v string) error {
-		return os.WriteFile(path.Join(dir, "cgroup.subtree_control"), []byte(v), 0)
-	}
-	if err := write(vmDelegation(), "+cpuset"); err != nil {
-		t.Fatalf("enable cpuset in %s: %v", vmDelegation(), err)
-	}
-	t.Cleanup(func() {
-		// Children first: a controller a child hands on cannot go.
-		_ = write(path.Join(vmDelegation(), "nook"), "-cpuset")
-		if err := write(vmDelegation(), "-cpuset"); err != nil {
-			t.Errorf("disable cpuset in %s again: %v", vmDelegation(), err)
-		}
-	})
-}
-
 // --cpuset-cpus is honoured: cpuset.cpus reads the list and the container's
 // processes may run only there.
 func TestVMCpusetCPUs(t *testing.T) {
-	cpusetAtDelegation(t)
 	for _, cpu := range []string{"1", "0"} {
 		t.Run(cpu, func(t *testing.T) {
 			r := nook(t, "run", "--rootfs", rootfs(t), "--cpuset-cpus", cpu, "--",
@@ -611,9 +585,8 @@ func TestVMStaleCgroupSwept(t *testing.T) {
 // --cgroups=disabled makes none: the container stays in the cgroup it was
 // started from, the test's own.
 func TestVMCgroupsDisabled(t *testing.T) {
-	mine := cgroupOf(t, "self")
 	h := hold(t, []string{"--cgroups=disabled"}, "echo ready", "ready\n")
-	wantAllIn(t, h.procs(), mine)
+	wantAllIn(t, h.procs(), vmUserScope())
 	if made := ownedBy(t, vmDelegation(), h.Pid()); len(made) > 0 {
 		t.Errorf("--cgroups=disabled made cgroups: %v", made)
 	}

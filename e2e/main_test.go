@@ -12,6 +12,10 @@
 //	                  (just test-vm runs the VM tests so, in a VM too slow to build)
 //	NOOK_E2E_FAKESYSTEMD  testdata/fakesystemd, for the VM tests of the systemd cgroup
 //	                  manager (just test-vm builds it)
+//	NOOK_E2E_USER_CGROUP  a cgroup directory the test user's commands are started in
+//	                  (CLONE_INTO_CGROUP), as a login's processes sit in a session scope:
+//	                  the VM's guest.sh sets it, keeping root's processes out of the
+//	                  user's delegated tree as on a systemd host
 //	NOOK_E2E_KEEP=1   keep the work directory under /var/tmp and print its path
 package e2e
 
@@ -49,6 +53,7 @@ var env struct {
 	probe      string // testdata/probe, built statically
 	rootfs     string // the shared rootfs, owned by the test user: do not modify
 	runtimeDir string // XDG_RUNTIME_DIR of the test user for this run, mode 0700
+	userCgroup int    // open NOOK_E2E_USER_CGROUP, or -1
 }
 
 func TestMain(m *testing.M) {
@@ -81,6 +86,15 @@ func testMain(m *testing.M) int {
 	if err := setup(); err != nil {
 		fmt.Fprintf(os.Stderr, "e2e: setup: %v\n", err)
 		return 1
+	}
+	env.userCgroup = -1
+	if dir := os.Getenv("NOOK_E2E_USER_CGROUP"); dir != "" {
+		fd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "e2e: NOOK_E2E_USER_CGROUP: %v\n", err)
+			return 1
+		}
+		env.userCgroup = fd
 	}
 	return m.Run()
 }

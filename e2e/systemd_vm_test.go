@@ -285,7 +285,7 @@ func TestVMSystemdScopeNookKilled(t *testing.T) {
 // itself, below the delegation point, and asks systemd nothing.
 func TestVMSystemdScopeCgroupfsFlag(t *testing.T) {
 	b := startUserBus(t, true)
-	mine := cgroupOf(t, strconv.Itoa(os.Getpid()))
+	mine := vmUserScope()
 	c := startRunning(t, b.nook("run", "-i", "--cgroup-manager=cgroupfs", "-m", "32m", "--rootfs", rootfs(t), "--",
 		"sh", "-c", "hostname; echo ready; read x"))
 	dir := path.Join(vmDelegation(), "nook", fmt.Sprintf("%d-%s", c.Pid(), c.id))

@@ -5,8 +5,8 @@
 // nook's systemd cgroup manager (go-systemd's StartTransientUnitContext):
 //
 //   - the scope's cgroup is made in <slice> (Slice=, default app.slice) under
-//     the manager's own cgroup, the parent of the cgroup fakesystemd runs in
-//     (user@UID.service, when started from its init.scope);
+//     the manager's own cgroup: the user@UID.service above the cgroup
+//     fakesystemd runs in (a session scope in the VM);
 //   - with Delegate=true the controllers of user@UID.service are enabled in
 //     its cgroup.subtree_control and the slice's, so the scope has them all;
 //   - the PIDs are moved into the scope, then JobRemoved(id, job, unit,
@@ -113,7 +113,7 @@ func run(record, result, root string) error {
 		return err
 	}
 	defer conn.Close()
-	m := &manager{conn: conn, service: filepath.Dir(filepath.Join(root, own)), result: result,
+	m := &manager{conn: conn, service: userService(filepath.Join(root, own)), result: result,
 		record: rec, units: map[string]bool{}}
 	if err := conn.Export(m, objPath, iface); err != nil {
 		return err
@@ -147,6 +147,17 @@ func ownCgroup() (string, error) {
 		}
 	}
 	return "", errors.New("no cgroup v2 line in /proc/self/cgroup")
+}
+
+// userService is the user@UID.service cgroup dir lies in (or dir's
+// parent, outside one), the cgroup a real user manager owns.
+func userService(dir string) string {
+	for d := dir; d != "/" && d != "."; d = filepath.Dir(d) {
+		if b := filepath.Base(d); strings.HasPrefix(b, "user@") && strings.HasSuffix(b, ".service") {
+			return d
+		}
+	}
+	return filepath.Dir(dir)
 }
 
 func (m *manager) write(r Record) {

@@ -63,30 +63,33 @@ ip link set lo up
 # cgroup v2 as systemd mounts it, and the user's session the way systemd
 # lays it out: user.slice/user-UID.slice/user@UID.service with the
 # controllers enabled down to it and the service delegated (Delegate=yes
-# chowns the directory and these three files), and the session's processes
-# in its init.scope, which the user's own manager would have created.
+# chowns the directory and these three files), its init.scope (the user's
+# manager's) and a session scope in app.slice that the test user's commands
+# are started in (NOOK_E2E_USER_CGROUP); root's own processes (this shell,
+# the test binary) stay outside the user's tree, in system.slice, as on a
+# systemd host.
 cg=/sys/fs/cgroup
 mount -t cgroup2 -o nosuid,nodev,noexec,nsdelegate,memory_recursiveprot cgroup2 $cg || die "mount cgroup2 failed"
 slice=$cg/user.slice/user-$uid.slice
 svc=$slice/user@$uid.service
-mkdir -p "$svc/init.scope" || die "mkdir $svc/init.scope failed"
+mkdir -p "$svc/init.scope" "$svc/app.slice/nook-tests.scope" "$cg/system.slice/nook-vm.service" || die "mkdir the session cgroups failed"
 for d in $cg $cg/user.slice "$slice"; do
 	for c in cpu cpuset io memory pids; do
 		echo "+$c" >"$d/cgroup.subtree_control" || die "enable $c in $d failed (controllers: $(cat "$d/cgroup.controllers"))"
 	done
 done
 chown "$uid:$gid" "$svc" "$svc/cgroup.procs" "$svc/cgroup.subtree_control" "$svc/cgroup.threads" || die "delegate $svc failed"
-chown -R "$uid:$gid" "$svc/init.scope" || die "chown $svc/init.scope failed"
-echo $$ >"$svc/init.scope/cgroup.procs" || die "move into $svc/init.scope failed"
+chown -R "$uid:$gid" "$svc/init.scope" "$svc/app.slice" || die "chown the user's cgroups failed"
+echo $$ >"$cg/system.slice/nook-vm.service/cgroup.procs" || die "move into system.slice failed"
 
 cd "$NOOK_VM_DIR" || die "cd $NOOK_VM_DIR failed"
 stty -F /dev/ttyS1 raw -echo || die "stty ttyS1 failed"
-echo "nook-vm guest: running $* (as root, in $svc/init.scope)"
+echo "nook-vm guest: running $* (as root, in system.slice; the user's commands in $svc/app.slice/nook-tests.scope)"
 # A clean environment, plus what run.sh asked for. The host's env, not
 # busybox's, which would prefer its own applets to the host's commands. The
 # shell waits with waitpid(-1): it also reaps whatever gets orphaned to it.
 /usr/bin/env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-	HOME=/root USER=root LOGNAME=root LANG=C "$@" >/dev/ttyS1 2>&1 </dev/null
+	HOME=/root USER=root LOGNAME=root LANG=C NOOK_E2E_USER_CGROUP="$svc/app.slice/nook-tests.scope" "$@" >/dev/ttyS1 2>&1 </dev/null
 rc=$?
 echo "nook-vm guest: exit status $rc"
 status "$rc"
