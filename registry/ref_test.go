@@ -7,13 +7,13 @@ import (
 
 func TestParseRefNormalizes(t *testing.T) {
 	for in, want := range map[string]string{
-		"alpine":                     "docker.io/library/alpine:latest",
-		"alpine:3.20":                "docker.io/library/alpine:3.20",
-		"user/app:tag":               "docker.io/user/app:tag",
-		"docker.io/library/alpine":   "docker.io/library/alpine:latest",
-		"index.docker.io/user/app":   "docker.io/user/app:latest",
-		"quay.io/podman/hello":       "quay.io/podman/hello:latest",
-		"localhost:5000/repo/x:1":    "localhost:5000/repo/x:1",
+		"alpine":                   "docker.io/library/alpine:latest",
+		"alpine:3.20":              "docker.io/library/alpine:3.20",
+		"user/app:tag":             "docker.io/user/app:tag",
+		"docker.io/library/alpine": "docker.io/library/alpine:latest",
+		"index.docker.io/user/app": "docker.io/user/app:latest",
+		"quay.io/podman/hello":     "quay.io/podman/hello:latest",
+		"localhost:5000/repo/x:1":  "localhost:5000/repo/x:1",
 		"127.0.0.1:5000/a@sha256:" + strings.Repeat("ab", 32): "127.0.0.1:5000/a@sha256:" + strings.Repeat("ab", 32),
 	} {
 		r, err := ParseRef(in)
