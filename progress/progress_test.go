@@ -43,7 +43,7 @@ func TestBarsDrawAndFinish(t *testing.T) {
 	l.Add(2000)
 	l.Done("downloaded and unpacked")
 	s.Wait()
-	if !strings.Contains(out.String(), "abcdefabcdef") || !strings.Contains(out.String(), "downloaded and unpacked") {
+	if !strings.Contains(out.String(), "abcdefabcdef") || !strings.Contains(out.String(), "2.0 KB / 2.0 KB") {
 		t.Errorf("bars: %q", out.String())
 	}
 }
