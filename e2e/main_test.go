@@ -96,6 +96,7 @@ func testMain(m *testing.M) int {
 		}
 		env.userCgroup = fd
 	}
+	defer stopRegistry() // if an image test started it
 	return m.Run()
 }
 
