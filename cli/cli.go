@@ -33,6 +33,14 @@ type grammar struct {
 	flagsGlobal
 	Run     runCmd     `cmd:"" help:"Run a command in a new container."`
 	Sandbox sandboxCmd `cmd:"" help:"Run a command in a sandbox on the host's own filesystem, read-only."`
+	Pull    pullCmd    `cmd:"" help:"Pull an image from a registry."`
+	Images  imagesCmd  `cmd:"" help:"List stored images."`
+	Rmi     rmiCmd     `cmd:"" help:"Remove images."`
+	Tag     tagCmd     `cmd:"" help:"Give a stored image another name."`
+	Image   imageCmd   `cmd:"" help:"Manage images (inspect, prune, ...)."`
+	Load    loadCmd    `cmd:"" help:"Load images from a docker save or OCI layout archive."`
+	Save    saveCmd    `cmd:"" help:"Save images to a docker save or OCI layout archive."`
+	Import  importCmd  `cmd:"" help:"Make a one-layer image from a root filesystem tarball."`
 	Stats   statsCmd   `cmd:"" help:"Show CPU, memory, PID and I/O use of running containers."`
 	Info    infoCmd    `cmd:"" help:"Show what this host supports and how to fix what it lacks."`
 	Version versionCmd `cmd:"" help:"Print nook's version."`
@@ -126,6 +134,11 @@ func report(err error) int {
 	var ee exitError
 	if errors.As(err, &ee) {
 		return ee.code
+	}
+	var fe failedErr
+	if errors.As(err, &fe) {
+		fmt.Fprintf(os.Stderr, "nook: %v\n", fe.err)
+		return 1
 	}
 	var ue usageErr
 	if errors.As(err, &ue) {
