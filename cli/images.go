@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
-	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -185,9 +184,6 @@ func (c *tagCmd) Run(g *globals) error {
 	}
 	return failed(st.Tag(ref.String(), img.Digest))
 }
-
-// shortNames are the names as typed, for messages.
-func shortNames(names []string) string { return strings.Join(names, ", ") }
 
 // imageCmd groups the image commands as `nook image ...`.
 type imageCmd struct {
