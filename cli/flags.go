@@ -16,15 +16,22 @@ type isolation struct {
 	CapDrop     []string `placeholder:"CAP" help:"Drop a capability from the default set (ALL for all)."`
 	SecurityOpt []string `placeholder:"OPT" help:"no-new-privileges[=true|false] (default true), seccomp=unconfined."`
 	Network     string   `default:"none" enum:"none,host" help:"Network: none (a private namespace with only lo) or host."`
-	Rm          bool     `help:"Remove the container when it exits (nothing persists yet; accepted for compatibility)."`
+	Rm          bool     `help:"Remove the container and its changes to the image's files when it exits."`
 }
 
 type runCmd struct {
 	isolation
-	Rootfs   string   `required:"" placeholder:"DIR" type:"existingdir" help:"Directory to use as the container's root filesystem."`
-	User     string   `short:"u" placeholder:"USER[:GROUP]" help:"User (name or uid) and group to run as."`
-	ReadOnly bool     `help:"Mount the root filesystem read-only."`
-	Command  []string `arg:"" passthrough:"partial" help:"Command and arguments."`
+	registryFlags
+	Rootfs     string   `placeholder:"DIR" type:"existingdir" help:"Use DIR as the root filesystem instead of an image: every argument is then the command."`
+	Pull       string   `default:"missing" enum:"missing,always,never" help:"Pull the image: missing (if not stored), always, never."`
+	Entrypoint *string  `placeholder:"CMD" help:"Run CMD instead of the image's entrypoint ('' for none); the image's Cmd is dropped too."`
+	User       string   `short:"u" placeholder:"USER[:GROUP]" help:"User (name or uid) and group to run as (default: the image's)."`
+	ReadOnly   bool     `help:"Mount the root filesystem read-only."`
+	Command    []string `arg:"" optional:"" passthrough:"partial" placeholder:"IMAGE [COMMAND]" help:"Image, then the command and its arguments (default: the image's)."`
+
+	// OverlayLower is for the tests until images exist: the root is an
+	// overlay of these layers, with --rootfs its merged directory.
+	OverlayLower []string `hidden:"" sep:"none" placeholder:"DIR" help:"Overlay lower directory (repeatable, topmost first); --rootfs is the merged directory, upper/ and work/ beside it."`
 }
 
 type sandboxCmd struct {

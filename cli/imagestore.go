@@ -114,3 +114,13 @@ func (l *lazyJobs) Close() {
 		l.r.Close()
 	}
 }
+
+// Flatten copies layers into dst inside the user namespace (the copy
+// driver).
+func (l *lazyJobs) Flatten(dst string, layers []string) error {
+	r, err := l.get()
+	if err != nil {
+		return err
+	}
+	return r.Flatten(dst, layers)
+}

@@ -22,6 +22,9 @@ import (
 )
 
 func (c *runCmd) Run(g *globals) error {
+	if c.Rootfs == "" {
+		return c.runImage(g)
+	}
 	rootfs, err := filepath.Abs(c.Rootfs)
 	if err != nil {
 		return fmt.Errorf("rootfs %s: %w", c.Rootfs, err)
@@ -33,12 +36,26 @@ func (c *runCmd) Run(g *globals) error {
 	}
 	o.User, o.ReadOnly = c.User, c.ReadOnly
 	id := newID()
+	cfg, err := c.config(g, rootfs, o, ids, id)
+	if err != nil {
+		return err
+	}
+	if len(c.OverlayLower) > 0 {
+		if cfg.Overlay, err = container.OverlayBeside(rootfs, c.OverlayLower); err != nil {
+			return err
+		}
+	}
+	return start(cfg, ids, &c.resources, id)
+}
+
+// config is the init's config for a container on rootfs.
+func (c *runCmd) config(g *globals, rootfs string, o spec.Options, ids idPlan, id string) (*messages.Config, error) {
 	if o.Hostname == "" {
 		o.Hostname = defaultHostname(c.Network, id)
 	}
 	s, err := spec.Container(rootfs, o)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	var resolv []byte
 	if c.Network == "host" {
@@ -47,7 +64,7 @@ func (c *runCmd) Run(g *globals) error {
 	cfg := c.isolation.config(s, g)
 	cfg.Files = spec.EtcFiles(o.Hostname, c.Network, resolv)
 	cfg.IDNote = ids.Note
-	return start(cfg, ids, &c.resources, id)
+	return cfg, nil
 }
 
 // options checks the shared flags and turns them into spec options.
