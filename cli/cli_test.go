@@ -78,8 +78,8 @@ func TestUsageError(t *testing.T) {
 		{"sandbox", []string{"sandbox", "--bogus"}, "unknown flag --bogus (see 'nook sandbox --help')"},
 		{"no command", []string{"bogus"}, "unexpected argument bogus (see 'nook --help')"},
 		{"global flag first", []string{"--debug", "run", "--bogus"}, "unknown flag --bogus (see 'nook run --help')"},
-		{"missing flag", []string{"run", "true"}, "missing flags: --rootfs=DIR (see 'nook run --help')"},
-		{"missing argument", []string{"run", "--rootfs", rootfs}, `expected "<command> ..." (see 'nook run --help')`},
+		{"missing argument", []string{"pull"}, `expected "<image>" (see 'nook pull --help')`},
+		{"missing input", []string{"load"}, "missing flags: --input=FILE (see 'nook load --help')"},
 		{"bad enum", []string{"run", "--rootfs", rootfs, "--network", "bridge", "true"},
 			`--network must be one of "none","host" but got "bridge" (see 'nook run --help')`},
 	}

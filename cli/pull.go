@@ -18,14 +18,14 @@ type registryFlags struct {
 	InsecureRegistry []string `placeholder:"HOST[:PORT]" help:"Allow plain HTTP to this registry (loopback registries always may)."`
 }
 
-func (f registryFlags) options() registry.Options {
+func (f registryFlags) registryOptions() registry.Options {
 	return registry.Options{Platform: f.Platform, Insecure: f.InsecureRegistry}
 }
 
 type pullCmd struct {
 	registryFlags
 	Quiet bool   `short:"q" help:"Print only the image's digest."`
-	Ref   string `arg:"" placeholder:"IMAGE" help:"Image reference, e.g. alpine, docker.io/library/alpine:3.20, host:5000/app@sha256:..."`
+	Image string `arg:"" placeholder:"IMAGE" help:"Image reference, e.g. alpine, docker.io/library/alpine:3.20, host:5000/app@sha256:..."`
 }
 
 func (c *pullCmd) Run(g *globals) error {
@@ -41,7 +41,7 @@ func (c *pullCmd) Run(g *globals) error {
 	case isTerminal(g.Stdout):
 		mode = progress.Bars
 	}
-	p, err := pull(g, st, c.Ref, c.options(), mode)
+	p, err := pull(g, st, c.Image, c.registryOptions(), mode)
 	if err != nil {
 		return failed(err)
 	}

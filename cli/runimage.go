@@ -139,4 +139,3 @@ func (c *runCmd) rootfs(g *globals, st *imageStore, id string, img store.Image, 
 	}
 	return rootfs.Create(st.Store, id, img, name, driver, st.jobs.Flatten)
 }
-
