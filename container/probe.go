@@ -54,7 +54,13 @@ func probe(flags uintptr, args ...string) error {
 	err := cmd.Run()
 	var exit *exec.ExitError
 	if errors.As(err, &exit) {
-		return errors.New(strings.TrimSpace(stderr.String()))
+		return &probeRefusedError{strings.TrimSpace(stderr.String())}
 	}
 	return err
 }
+
+// probeRefusedError is a probe that ran and reported what the kernel
+// refused, as opposed to one that could not start.
+type probeRefusedError struct{ msg string }
+
+func (e *probeRefusedError) Error() string { return e.msg }

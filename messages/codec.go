@@ -136,7 +136,24 @@ func (e *encoder) config(c *Config) {
 		e.str(f.Path)
 		e.str(f.Data)
 	}
+	e.overlay(c.Overlay)
 	e.spec(c.Spec)
+}
+
+func (e *encoder) overlay(o *mounts.Overlay) {
+	e.flag(o != nil)
+	if o != nil {
+		e.strs(o.Lower)
+		e.str(o.Upper)
+		e.str(o.Work)
+	}
+}
+
+func (d *decoder) overlay() *mounts.Overlay {
+	if !d.flag() {
+		return nil
+	}
+	return &mounts.Overlay{Lower: d.strs(), Upper: d.str(), Work: d.str()}
 }
 
 func (d *decoder) config() *Config {
@@ -147,6 +164,7 @@ func (d *decoder) config() *Config {
 			c.Files[i] = mounts.File{Path: d.str(), Data: d.str()}
 		}
 	}
+	c.Overlay = d.overlay()
 	c.Spec = d.spec()
 	return c
 }

@@ -34,7 +34,8 @@ func TestCodecCarriesSpec(t *testing.T) {
 	}
 	for name, s := range map[string]*specs.Spec{"run": run, "sandbox": sandbox} {
 		c := &Config{Spec: s, Files: []mounts.File{{Path: "/etc/hosts", Data: "x"}}, HostRoot: true, Init: true,
-			Stdin: true, Seccomp: true, Debug: true, IDNote: "note"}
+			Stdin: true, Seccomp: true, Debug: true, IDNote: "note",
+			Overlay: &mounts.Overlay{Lower: []string{"/s/layers/b", "/s/layers/a"}, Upper: "/s/c/upper", Work: "/s/c/work"}}
 		m := Msg{Kind: KindStart, Config: c, Error: "e", Code: 3}
 		got, err := decodeMsg(encodeMsg(m))
 		if err != nil {
@@ -79,5 +80,20 @@ func TestSendRecv(t *testing.T) {
 	closeAll([]int{a})
 	if _, _, err := Recv(b); err == nil {
 		t.Fatal("want EOF after the peer closed")
+	}
+}
+
+// A run without an image has no overlay, and must not grow one.
+func TestCodecNoOverlay(t *testing.T) {
+	s, err := spec.Container("/rootfs", fullOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := decodeMsg(encodeMsg(Msg{Kind: KindStart, Config: &Config{Spec: s}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Config.Overlay != nil {
+		t.Errorf("overlay = %+v, want none", got.Config.Overlay)
 	}
 }

@@ -36,6 +36,9 @@ type Config struct {
 	Files []mounts.File
 	// HostRoot: the root is the host's / (nook sandbox).
 	HostRoot bool
+	// Overlay, when set, is the root: an overlay of an image's layers
+	// mounted on Spec.Root.Path (an empty directory).
+	Overlay *mounts.Overlay
 	// Init puts a reaper in front of the command (--init).
 	Init bool
 	// Stdin keeps the caller's stdin (-i); otherwise it is /dev/null.

@@ -10,9 +10,10 @@ import (
 
 // Apply builds the container's filesystem from ops on top of dir (the host
 // path of the root: the rootfs directory, or "/" for a sandbox) and returns
-// a descriptor of the new root, ready for PivotRoot. It runs inside the
+// a descriptor of the new root, ready for PivotRoot. With ov, the root is
+// that overlay, mounted on dir (an empty directory). It runs inside the
 // container's mount namespace; nothing it does is visible on the host.
-func Apply(sys Sys, dir string, ops []Op) (int, error) {
+func Apply(sys Sys, dir string, ov *Overlay, ops []Op) (int, error) {
 	e := &executor{sys: sys, root: -1, devNull: -1, sources: map[string]int{}}
 	defer e.closeSources()
 	// Host sources are opened before the root tree is attached: attaching
@@ -20,7 +21,7 @@ func Apply(sys Sys, dir string, ops []Op) (int, error) {
 	if err := e.openSources(ops); err != nil {
 		return -1, err
 	}
-	if err := e.attachRoot(dir); err != nil {
+	if err := e.attachRoot(dir, ov); err != nil {
 		return -1, err
 	}
 	for _, op := range ops {
@@ -72,31 +73,46 @@ func (e *executor) closeSources() {
 	}
 }
 
-// attachRoot puts a private recursive copy of dir's mount tree in place and
-// opens it. "/" cannot be covered by a mount that lookups of "/" would see,
-// so the host's root is attached over /tmp instead (hidden only in this
-// namespace, and only until pivot_root).
-func (e *executor) attachRoot(dir string) error {
+// attachRoot puts the root in place (the overlay ov, or a private
+// recursive copy of dir's mount tree) and opens it. "/" cannot be covered
+// by a mount that lookups of "/" would see, so the host's root is attached
+// over /tmp instead (hidden only in this namespace, and only until
+// pivot_root).
+func (e *executor) attachRoot(dir string, ov *Overlay) error {
+	if ov != nil && dir == "/" {
+		return fmt.Errorf("an overlay root needs a mount point, not /")
+	}
 	if err := e.sys.Mount("", "/", "", unix.MS_REC|unix.MS_PRIVATE, ""); err != nil {
 		return fmt.Errorf("make mounts private: %w", err)
 	}
-	tree, err := e.sys.CloneTree(dir)
-	if err != nil {
-		return fmt.Errorf("clone mount tree of %s: %w", dir, err)
-	}
-	defer e.sys.Close(tree)
 	target := dir
 	if dir == "/" {
 		target = "/tmp"
 	}
-	if err := e.sys.Attach(tree, target); err != nil {
-		return fmt.Errorf("attach root %s: %w", dir, err)
+	if ov != nil {
+		if err := e.mountOverlay(*ov, target); err != nil {
+			return err
+		}
+	} else if err := e.attachClone(dir, target); err != nil {
+		return err
 	}
 	root, err := e.sys.OpenHost(target)
 	if err != nil {
 		return fmt.Errorf("open root %s: %w", dir, err)
 	}
 	e.root = root
+	return nil
+}
+
+func (e *executor) attachClone(dir, target string) error {
+	tree, err := e.sys.CloneTree(dir)
+	if err != nil {
+		return fmt.Errorf("clone mount tree of %s: %w", dir, err)
+	}
+	defer e.sys.Close(tree)
+	if err := e.sys.Attach(tree, target); err != nil {
+		return fmt.Errorf("attach root %s: %w", dir, err)
+	}
 	return nil
 }
 

@@ -42,7 +42,7 @@ func TestApplyAttachesRoot(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := newFake(t, nil, host)
-			root, err := Apply(f, tc.dir, ops)
+			root, err := Apply(f, tc.dir, nil, ops)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -61,7 +61,7 @@ func TestApplyAttachesRoot(t *testing.T) {
 
 func TestApplyMissingSource(t *testing.T) {
 	f := newFake(t, nil, nil)
-	_, err := Apply(f, "/rootfs", []Op{{Kind: Bind, Src: "/src", Dst: "/data", Make: MakeLikeSrc}})
+	_, err := Apply(f, "/rootfs", nil, []Op{{Kind: Bind, Src: "/src", Dst: "/data", Make: MakeLikeSrc}})
 	if want := "open bind source /src: no such file or directory"; err == nil || err.Error() != want {
 		t.Fatalf("error = %v, want %q", err, want)
 	}
@@ -224,7 +224,7 @@ func TestApplyOps(t *testing.T) {
 			for call, err := range tt.fail {
 				f.fail[call] = err
 			}
-			_, err := Apply(f, "/rootfs", tt.ops)
+			_, err := Apply(f, "/rootfs", nil, tt.ops)
 			got := afterRoot(t, f.calls)
 			if !slices.Equal(got, tt.want) {
 				t.Errorf("calls\n\t%s\nwant\n\t%s", strings.Join(got, "\n\t"), strings.Join(tt.want, "\n\t"))
@@ -250,7 +250,7 @@ func TestApplyOps(t *testing.T) {
 func TestApplyErrorIsTheErrno(t *testing.T) {
 	f := newFake(t, nil, nil)
 	f.fail["mkdir /a"] = unix.EROFS
-	_, err := Apply(f, "/rootfs", []Op{{Kind: MountFS, FSType: "tmpfs", Dst: "/a", Make: MakeDir}})
+	_, err := Apply(f, "/rootfs", nil, []Op{{Kind: MountFS, FSType: "tmpfs", Dst: "/a", Make: MakeDir}})
 	if !errors.Is(err, unix.EROFS) {
 		t.Errorf("error %v does not wrap EROFS", err)
 	}
@@ -286,7 +286,7 @@ func TestApplyPlan(t *testing.T) {
 	}
 	f := newFake(t, map[string]string{"/dev": "dir", "/dev/old": "file", "/etc/hostname": "file", "/etc/shadow": "file", "/sys": "dir"},
 		map[string]string{"/dev/null": "file", "/src": "dir"})
-	if _, err := Apply(f, "/rootfs", ops); err != nil {
+	if _, err := Apply(f, "/rootfs", nil, ops); err != nil {
 		t.Fatal(err)
 	}
 	want := []string{
@@ -335,7 +335,7 @@ func TestApplyIfPossible(t *testing.T) {
 		f := newFake(t, tree, nil)
 		f.fail["create /etc/hosts (0 bytes)"] = unix.EROFS
 		op := Op{Kind: Bind, Src: "/dev/.nook-hosts", SrcInRoot: true, Dst: "/etc/hosts", Make: MakeFile, IfPossible: tc.ifPossible}
-		_, err := Apply(f, "/rootfs", []Op{op})
+		_, err := Apply(f, "/rootfs", nil, []Op{op})
 		if (err != nil) != tc.wantErr {
 			t.Errorf("IfPossible=%v: err = %v", tc.ifPossible, err)
 		}

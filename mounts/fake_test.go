@@ -142,6 +142,9 @@ func (f *fakeSys) Mount(src, dst, fstype string, flags uintptr, data string) err
 	if err := f.record("mount %s on %s (%s)", src, target, strings.Join(how, ", ")); err != nil {
 		return err
 	}
+	if fstype == "overlay" {
+		f.attached = dst
+	}
 	if inRoot == "" {
 		return nil
 	}
@@ -184,6 +187,16 @@ func (f *fakeSys) Attach(tree int, dst string) error {
 	f.attached = dst
 	return nil
 }
+
+func (f *fakeSys) MountOverlay(o Overlay, dst string) error {
+	if err := f.record("fsmount overlay lower=%s upper=%s work=%s on %s", strings.Join(o.Lower, ":"), o.Upper, o.Work, dst); err != nil {
+		return err
+	}
+	f.attached = dst
+	return nil
+}
+
+func (f *fakeSys) Chdir(dir string) error { return f.record("chdir %s", dir) }
 
 func (f *fakeSys) Mkdirat(dir int, name string) error {
 	return f.create(dir, name, "mkdir", "", "dir")

@@ -22,6 +22,11 @@ type Sys interface {
 	CloneTree(path string) (int, error)
 	// Attach mounts a detached tree at dst.
 	Attach(tree int, dst string) error
+	// MountOverlay mounts o at dst with fsopen/fsconfig/fsmount; a kernel
+	// without fsconfig "lowerdir+" (Linux < 6.8) fails with EINVAL.
+	MountOverlay(o Overlay, dst string) error
+	// Chdir changes the working directory (relative overlay layer paths).
+	Chdir(dir string) error
 	Mkdirat(dir int, name string) error
 	Createat(dir int, name string, data []byte) error
 	Symlinkat(target string, dir int, name string) error

@@ -52,11 +52,14 @@ func assemble(c *messages.Config) error {
 		return err
 	}
 	if c.Debug {
+		if c.Overlay != nil {
+			fmt.Fprintf(os.Stderr, "nook: root %s on %s\n", c.Overlay, c.Spec.Root.Path)
+		}
 		for _, op := range ops {
 			fmt.Fprintf(os.Stderr, "nook: %s\n", op)
 		}
 	}
-	root, err := mounts.Apply(mounts.Kernel{}, c.Spec.Root.Path, ops)
+	root, err := mounts.Apply(mounts.Kernel{}, c.Spec.Root.Path, c.Overlay, ops)
 	if err != nil {
 		return err
 	}
