@@ -64,5 +64,9 @@ check: lint static test test-vm
 bench-start:
     bash bench/start.sh
 
+# Image pull and run against rootless podman (root; needs podman, runc, docker-registry).
+bench-pull:
+    bash bench/pull.sh
+
 # All benchmarks.
-bench: bench-start
+bench: bench-start bench-pull
