@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 )
 
@@ -64,5 +65,21 @@ func TestDirCheck(t *testing.T) {
 				t.Errorf("got %+v, want ok=%v value~%s fix=%q", c, tt.wantOK, tt.value, tt.fix)
 			}
 		})
+	}
+}
+
+func TestDriverCheck(t *testing.T) {
+	dir := t.TempDir()
+	if c := driverCheck(dir, Check{OK: true}); !c.OK || c.Value != "overlay (chosen on first use)" {
+		t.Errorf("unrecorded, overlay works: %+v", c)
+	}
+	if c := driverCheck(dir, Check{OK: false}); !c.OK || !strings.HasPrefix(c.Value, "copy (chosen on first use") {
+		t.Errorf("unrecorded, overlay refused: %+v", c)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "driver"), []byte("copy\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if c := driverCheck(dir, Check{OK: true}); c.OK || !strings.Contains(c.Fix, "remove "+filepath.Join(dir, "driver")) {
+		t.Errorf("recorded copy: %+v", c)
 	}
 }

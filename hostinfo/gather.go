@@ -23,7 +23,8 @@ func Gather(e Env) Report {
 	add(subIDChecks(e)...)
 	add(helperCheck("newuidmap", e.NewUIDMap, capSetUID, osr),
 		helperCheck("newgidmap", e.NewGIDMap, capSetGID, osr))
-	add(overlayCheck(e, userns.OK, kernel))
+	overlay := overlayCheck(e, userns.OK, kernel)
+	add(overlay)
 
 	h, cg := cgroupChecks(e)
 	r.Cgroup = h
@@ -31,7 +32,8 @@ func Gather(e Env) Report {
 
 	add(tunCheck(e.DevRoot))
 	add(dirCheck("state dir", r.StateDir, e.UID, stateDirFix(e)),
-		dirCheck("store dir", r.StoreDir, e.UID, "set XDG_DATA_HOME to a directory you own"))
+		dirCheck("store dir", r.StoreDir, e.UID, "set XDG_DATA_HOME to a directory you own"),
+		driverCheck(r.StoreDir, overlay))
 	return r
 }
 

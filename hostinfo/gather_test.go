@@ -179,7 +179,7 @@ func checkInvariants(t *testing.T, r Report) {
 	t.Helper()
 	want := []string{"kernel", "distribution", "user", "user namespaces", "subordinate uids", "subordinate gids",
 		"newuidmap", "newgidmap", "overlay in userns", "cgroups", "own cgroup", "cgroup delegation",
-		"systemd user bus", "/dev/net/tun", "state dir", "store dir"}
+		"systemd user bus", "/dev/net/tun", "state dir", "store dir", "rootfs driver"}
 	var names []string
 	for _, c := range r.Checks {
 		names = append(names, c.Name)
