@@ -8,7 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"regexp"
+	"strings"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -166,7 +166,15 @@ func ociSource(idx v1.ImageIndex, d v1.Descriptor) (Source, error) {
 	return Source{Image: img, Names: names}, nil
 }
 
-var layoutName = regexp.MustCompile(`^(oci-layout|index\.json|blobs/sha256/[0-9a-f]{64})$`)
+// layoutName accepts the only files a layout's reader opens. (A function,
+// not a regexp: package variables are built on every nook start.)
+func layoutName(p string) bool {
+	if p == "oci-layout" || p == "index.json" {
+		return true
+	}
+	h, ok := strings.CutPrefix(p, "blobs/sha256/")
+	return ok && len(h) == 64 && strings.Trim(h, "0123456789abcdef") == ""
+}
 
 func extractLayout(file, dir string) error {
 	f, err := os.Open(file)
@@ -187,7 +195,7 @@ func extractLayout(file, dir string) error {
 			return fmt.Errorf("read archive: %w", err)
 		}
 		p := filepath.ToSlash(filepath.Clean(h.Name))
-		if h.Typeflag != tar.TypeReg || !layoutName.MatchString(p) {
+		if h.Typeflag != tar.TypeReg || !layoutName(p) {
 			continue
 		}
 		if err := writeFile(filepath.Join(dir, p), tr); err != nil {
