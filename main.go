@@ -6,6 +6,7 @@ import (
 
 	"nook/cli"
 	"nook/nsinit"
+	"nook/nsjob"
 )
 
 func main() {
@@ -16,6 +17,9 @@ func main() {
 	}
 	if len(os.Args) > 1 && os.Args[1] == nsinit.ProbeArg {
 		nsinit.Probe(os.Args[2:])
+	}
+	if len(os.Args) > 1 && os.Args[1] == nsjob.Arg {
+		nsjob.Main()
 	}
 	os.Exit(cli.Main(os.Args[1:]))
 }

@@ -11,6 +11,8 @@ package layer
 
 import (
 	"archive/tar"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -36,6 +38,10 @@ type Options struct {
 type Result struct {
 	Files, Dirs, Links, Whiteouts int
 	Bytes                         int64
+	// DiffID is "sha256:<hex>" of the whole decompressed stream, the
+	// image config's rootfs.diff_ids entry for the layer; trailing bytes
+	// after the tar end marker count, as they do for the image's builder.
+	DiffID string
 }
 
 // ErrTruncated is wrapped by errors for a layer stream that ends early.
@@ -141,7 +147,10 @@ func (u *unpacker) unpack(r io.Reader) error {
 	}
 	defer stream.Close()
 
-	cr := &countingReader{r: stream}
+	// Hashing here, not in the caller, is what sees the decompressed bytes.
+	diff := sha256.New()
+	tee := io.TeeReader(stream, diff)
+	cr := &countingReader{r: tee}
 	tr := tar.NewReader(cr)
 	last := ""
 	for {
@@ -170,10 +179,11 @@ func (u *unpacker) unpack(r io.Reader) error {
 		}
 	}
 	// Read to the end: the gzip trailer's checksum is only checked there,
-	// and a caller hashing r sees every byte.
-	if _, err := io.Copy(io.Discard, stream); err != nil {
+	// the diffID covers every byte, and a caller hashing r sees them all.
+	if _, err := io.Copy(io.Discard, tee); err != nil {
 		return u.streamError(err, "")
 	}
+	u.res.DiffID = "sha256:" + hex.EncodeToString(diff.Sum(nil))
 	return u.applyDirs()
 }
 

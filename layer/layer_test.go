@@ -218,7 +218,8 @@ func TestUnpack(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFixture(t)
-			b := tarball(t, tt.entries...)
+			plain := tarball(t, tt.entries...)
+			b := plain
 			if tt.compress != nil {
 				b = tt.compress(t, b)
 			}
@@ -230,6 +231,10 @@ func TestUnpack(t *testing.T) {
 			if d := diffTrees(tree(t, f.dir), tt.want); d != "" {
 				t.Errorf("tree differs:%s", d)
 			}
+			if res.DiffID != digestOf(plain) {
+				t.Errorf("DiffID = %s, want %s (the uncompressed tar)", res.DiffID, digestOf(plain))
+			}
+			res.DiffID = ""
 			if tt.result != nil && res != *tt.result {
 				t.Errorf("result = %+v, want %+v", res, *tt.result)
 			}
