@@ -623,8 +623,10 @@ func truncatedLayer() *rawLayer {
 }
 
 // uniqueImage pushes a fresh image of the base plus a layer no other image
-// has, for a test that corrupts the registry's copy of that layer.
-func uniqueImage(t *testing.T, repo string) pushed {
+// has (compressed c), for a test that corrupts the registry's copy of that
+// layer, of the config or of the manifest. Its command prints the layer's
+// one file, /unique.
+func uniqueImage(t *testing.T, repo string, c compression) pushed {
 	t.Helper()
 	s := testImages(t)
 	var body strings.Builder
@@ -632,7 +634,7 @@ func uniqueImage(t *testing.T, repo string) pushed {
 		fmt.Fprintf(&body, "%s %d %d\n", t.Name(), time.Now().UnixNano(), i)
 	}
 	img, err := newImage(v1.Config{Env: []string{"PATH=/bin"}, Cmd: []string{"cat", "/unique"}}, "", false,
-		newLayer(s.BaseTar, gzipped, false), newLayer(tarOf(fileE("unique", body.String())), gzipped, false))
+		newLayer(s.BaseTar, gzipped, false), newLayer(tarOf(fileE("unique", body.String())), c, false))
 	if err != nil {
 		t.Fatal(err)
 	}

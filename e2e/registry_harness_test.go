@@ -194,8 +194,11 @@ type registryProxy struct {
 
 	mode     atomic.Int32
 	cutAfter atomic.Int64
-	chunk    int
-	tick     time.Duration
+	chunk    atomic.Int64
+	tick     atomic.Int64 // nanoseconds
+
+	mu       sync.Mutex
+	requests map[string]int // "GET /v2/.../blobs/sha256:..." → count
 
 	// blobBytes counts blob body bytes sent to clients, over all requests.
 	blobBytes atomic.Int64
@@ -213,7 +216,9 @@ func newRegistryProxy(t *testing.T) *registryProxy {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := &registryProxy{Addr: l.Addr().String(), chunk: 16 << 10, tick: 50 * time.Millisecond}
+	p := &registryProxy{Addr: l.Addr().String(), requests: map[string]int{}}
+	p.chunk.Store(16 << 10)
+	p.tick.Store(int64(50 * time.Millisecond))
 	transport := &http.Transport{DisableCompression: true, Proxy: nil}
 	srv := &http.Server{
 		Handler:  http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { p.serve(w, r, upstream, transport) }),
@@ -238,7 +243,32 @@ func (p *registryProxy) Cut(n int64) {
 }
 
 // Throttle sends blob bodies at chunk bytes per tick.
-func (p *registryProxy) Throttle() { p.mode.Store(int32(proxyThrottle)) }
+func (p *registryProxy) Throttle(chunk int, tick time.Duration) {
+	p.chunk.Store(int64(chunk))
+	p.tick.Store(int64(tick))
+	p.mode.Store(int32(proxyThrottle))
+}
+
+// Requests counts the requests for path ("/v2/test/busybox/blobs/sha256:...")
+// with method.
+func (p *registryProxy) Requests(method, path string) int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.requests[method+" "+path]
+}
+
+// BlobGets counts GET requests for the blob digest, in any repository.
+func (p *registryProxy) BlobGets(digest string) int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	n := 0
+	for k, c := range p.requests {
+		if strings.HasPrefix(k, "GET ") && strings.HasSuffix(k, "/blobs/"+digest) {
+			n += c
+		}
+	}
+	return n
+}
 
 // Ref is ref ("repo:tag" or "repo@sha256:...") through the proxy.
 func (p *registryProxy) Ref(ref string) string { return p.Addr + "/" + ref }
@@ -249,6 +279,9 @@ func (p *registryProxy) serve(w http.ResponseWriter, r *http.Request, upstream s
 	out.URL.Scheme = "http"
 	out.URL.Host = upstream
 	out.Host = upstream
+	p.mu.Lock()
+	p.requests[r.Method+" "+r.URL.Path]++
+	p.mu.Unlock()
 	resp, err := transport.RoundTrip(out)
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusBadGateway)
@@ -287,7 +320,7 @@ func (p *registryProxy) serve(w http.ResponseWriter, r *http.Request, upstream s
 		// Closes the client's connection with the body incomplete.
 		panic(http.ErrAbortHandler)
 	case proxyThrottle:
-		buf := make([]byte, p.chunk)
+		buf := make([]byte, p.chunk.Load())
 		for {
 			n, err := io.ReadFull(resp.Body, buf)
 			if n > 0 {
@@ -304,7 +337,7 @@ func (p *registryProxy) serve(w http.ResponseWriter, r *http.Request, upstream s
 			}
 			if proxyMode(p.mode.Load()) == proxyThrottle {
 				select {
-				case <-time.After(p.tick):
+				case <-time.After(time.Duration(p.tick.Load())):
 				case <-r.Context().Done():
 					return
 				}
@@ -410,11 +443,11 @@ func TestRegistryHarness(t *testing.T) {
 	if n := p.blobBytes.Load(); n < 1000 {
 		t.Errorf("proxy sent %d blob bytes", n)
 	}
-	p.Throttle()
+	p.Throttle(16<<10, 50*time.Millisecond)
 	start := time.Now()
 	done := make(chan error, 1)
 	go func() { _, err := blob(); done <- err }()
-	waitFor(t, 10*time.Second, "a throttled chunk", func() bool { return p.blobBytes.Load() > 1000+int64(p.chunk) })
+	waitFor(t, 10*time.Second, "a throttled chunk", func() bool { return p.blobBytes.Load() > 1000+16<<10 })
 	select {
 	case err := <-done:
 		t.Fatalf("throttled blob done after %v: %v", time.Since(start), err)
