@@ -224,7 +224,7 @@ func (env Env) unpack(m *manifest, l store.ImageLayer) error {
 	if err != nil {
 		return err
 	}
-	res, err := env.Unpacker.Unpack(st.BlobPath(l.Blob), dir, "layer "+l.Blob.String())
+	res, err := env.Unpacker.Unpack(st.BlobPath(l.Blob), dir, l.Blob.String())
 	if err == nil && res.DiffID != l.DiffID.String() {
 		err = fmt.Errorf("layer %s: %w: its content is %s, but the image config says %s", l.Blob, store.ErrMismatch, res.DiffID, l.DiffID)
 	}

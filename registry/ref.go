@@ -31,8 +31,29 @@ func ParseRef(s string) (Ref, error) {
 	if err != nil {
 		return Ref{}, fmt.Errorf("invalid image reference %q: %s", s, refProblem(s, err))
 	}
+	if err := checkPath(r.Context().RepositoryStr()); err != nil {
+		return Ref{}, fmt.Errorf("invalid image reference %q: %s", s, err)
+	}
 	return Ref{ref: r}, nil
 }
+
+// checkPath applies the rules of Docker's reference grammar that
+// go-containerregistry leaves out: every path component non-empty, made of
+// lowercase letters and digits joined by single separators (".", "_",
+// "__", dashes).
+func checkPath(repo string) error {
+	for _, c := range strings.Split(repo, "/") {
+		if c == "" {
+			return fmt.Errorf("repository %q has an empty path component", repo)
+		}
+		if !alnum(c[0]) || !alnum(c[len(c)-1]) || strings.Contains(c, "..") || strings.Contains(c, "___") {
+			return fmt.Errorf("path component %q must start and end with a lowercase letter or digit, with single separators between", c)
+		}
+	}
+	return nil
+}
+
+func alnum(b byte) bool { return b >= 'a' && b <= 'z' || b >= '0' && b <= '9' }
 
 // refProblem says which rule the reference broke. ParseReference only
 // reports that neither a tag nor a digest parsed, so the specific parser

@@ -52,6 +52,9 @@ func TestParseRefRejects(t *testing.T) {
 		"alpine@sha256:beef": "digest",
 		"Alpine":             "lowercase",
 		"a:b:c":              "invalid image reference",
+		"a//b":               "empty path component",
+		"a/-b":               "must start and end",
+		"a/b..c":             "single separators",
 	} {
 		_, err := ParseRef(in)
 		if err == nil {
