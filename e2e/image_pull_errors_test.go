@@ -263,6 +263,7 @@ func TestPullBadInputs(t *testing.T) {
 
 			r := e.nook("pull", ref)
 			wantPullError(t, r, 1, tc.all, tc.anyOf)
+			t.Logf("nook pull: %s", strings.TrimSpace(withoutProgress(r.Stderr)))
 			// nook run pulls the same way and fails the same way.
 			r = e.nook("run", "--rm", ref, "true")
 			if r.Code == 0 {
@@ -305,7 +306,10 @@ func TestPullInvalidReference(t *testing.T) {
 		"UPPER/Case::",
 		"127.0.0.1:1/x@sha256:abc",
 		"name:tag:extra",
-		"a//b",
+		"a//b",      // an empty path component
+		"/leading",  // a path starting with a separator
+		"trailing/", // or ending with one
+		"a..b",      // two separators in a row
 		"busybox:" + strings.Repeat("t", 200),
 	} {
 		r := e.nook("pull", ref)

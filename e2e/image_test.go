@@ -322,7 +322,9 @@ func TestImageConfigHonoured(t *testing.T) {
 	e := newImageEnv(t)
 	p := s.Config
 	ref := p.Ref(t)
-	e.pull(ref, "-q")
+	if r := e.pull(ref, "-q"); r.Stdout != p.Digest+"\n" || r.Stderr != "" {
+		t.Errorf("pull -q: want only the digest %s, got %v", p.Digest, r)
+	}
 
 	if got := e.runImage(ref); got != "entry cmd-default\n" {
 		t.Errorf("Entrypoint + Cmd: %q, want %q", got, "entry cmd-default\n")
@@ -551,7 +553,13 @@ func TestPullConcurrent(t *testing.T) {
 	results := make(chan result, n)
 	for i := 0; i < n; i++ {
 		cmd := e.cmd("pull", "-q", ref)
-		go func() { results <- run(t, cmd) }()
+		go func() {
+			// run fails a hung command with t.Fatalf, which ends this
+			// goroutine: the deferred send still reports it.
+			r := result{Code: -1, Stderr: "(the command did not finish)"}
+			defer func() { results <- r }()
+			r = run(t, cmd)
+		}()
 	}
 	for i := 0; i < n; i++ {
 		r := <-results
@@ -615,6 +623,8 @@ func TestPullKilledHalfway(t *testing.T) {
 		}
 	}
 
+	t.Logf("killed after %d blob bytes; tmp/ holds %q", p.blobBytes.Load(), e.entries("tmp"))
+
 	p.Pass()
 	e.pull(ref)
 	if got := e.runImage(ref); got != "hello from busybox\n" {
@@ -640,7 +650,13 @@ func TestImageWhiteouts(t *testing.T) {
 	s := testImages(t)
 	e := newImageEnv(t)
 	ref := s.Whiteout.Ref(t)
-	e.pull(ref)
+	r := e.pull(ref)
+	out := r.Stdout + r.Stderr
+	for _, l := range s.Whiteout.Layers {
+		if strings.Count(out, short(l)) != 1 {
+			t.Errorf("nook pull should give layer %s one line:\n%s", short(l), out)
+		}
+	}
 	got := e.runImage(ref, "sh", "-c", "find /dir /opq | sort; test -e /gone && echo gone-present; cat /dir/b/inner /dir/sub/c2 /opq/new")
 	want := strings.Join([]string{
 		"/dir", "/dir/b", "/dir/b/inner", "/dir/d", "/dir/sub", "/dir/sub/c2",
