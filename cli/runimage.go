@@ -3,6 +3,7 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"sort"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"nook/container"
@@ -48,7 +49,8 @@ func (c *runCmd) runImage(g *globals) error {
 	}
 	c.applyImage(&o, cf.Config)
 	id := newID()
-	fs, err := c.rootfs(g, st, id, img, name)
+	fs, err := c.rootfs(g, st, rootfs.Record{ID: id, Name: name, StopSignal: cf.Config.StopSignal,
+		Labels: cf.Config.Labels, ExposedPorts: sortedKeys(cf.Config.ExposedPorts)}, img)
 	if err != nil {
 		return err
 	}
@@ -130,12 +132,22 @@ func (c *runCmd) applyImage(o *spec.Options, cfg v1.Config) {
 }
 
 // rootfs makes the container's root filesystem with the store's driver.
-func (c *runCmd) rootfs(g *globals, st *imageStore, id string, img store.Image, name string) (*rootfs.Rootfs, error) {
+func (c *runCmd) rootfs(g *globals, st *imageStore, rec rootfs.Record, img store.Image) (*rootfs.Rootfs, error) {
 	driver, err := rootfs.Driver(st.Store, container.OverlayWorks, func(msg string) {
 		fmt.Fprintf(g.Stderr, "nook: %s\n", msg)
 	})
 	if err != nil {
 		return nil, err
 	}
-	return rootfs.Create(st.Store, id, img, name, driver, st.jobs.Flatten)
+	rec.Driver = driver
+	return rootfs.Create(st.Store, rec, img, st.jobs.Flatten)
+}
+
+func sortedKeys(m map[string]struct{}) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }

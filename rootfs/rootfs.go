@@ -31,6 +31,12 @@ type Record struct {
 	Layers  []store.Digest `json:"layers"` // chain IDs, bottom first
 	Driver  string         `json:"driver"`
 	Created time.Time      `json:"created"`
+	// From the image's config, for the lifecycle commands: the signal
+	// `stop` sends, the labels `ps --filter` matches, the ports -P
+	// publishes.
+	StopSignal   string            `json:"stopSignal,omitempty"`
+	Labels       map[string]string `json:"labels,omitempty"`
+	ExposedPorts []string          `json:"exposedPorts,omitempty"`
 }
 
 // Rootfs is one container's root filesystem.
@@ -45,16 +51,18 @@ func Dir(st *store.Store) string { return filepath.Join(st.Root, "containers") }
 // Flattener builds dst from layer directories, bottom first (nsjob).
 type Flattener func(dst string, layers []string) error
 
-// Create makes the root filesystem of container id from img. The record is
+// Create makes the root filesystem of container rec.ID (rec.Driver, with
+// rec's name and config fields filled in by the caller) from img. The record is
 // written first, under a Hold, so a concurrent prune either finished
 // before (and the layers checked below are there) or sees the record.
-func Create(st *store.Store, id string, img store.Image, name, driver string, flatten Flattener) (*Rootfs, error) {
+func Create(st *store.Store, rec Record, img store.Image, flatten Flattener) (*Rootfs, error) {
 	release, err := st.Hold()
 	if err != nil {
 		return nil, err
 	}
 	defer release()
-	r := &Rootfs{Dir: filepath.Join(Dir(st), id), Record: Record{ID: id, Image: img.Digest, Name: name, Driver: driver, Created: time.Now().UTC()}}
+	rec.Image, rec.Created = img.Digest, time.Now().UTC()
+	r := &Rootfs{Dir: filepath.Join(Dir(st), rec.ID), Record: rec}
 	for _, l := range img.Layers {
 		if !st.HasLayer(l.ChainID) {
 			return nil, fmt.Errorf("image %s: layer %s is missing from the store: pull the image again", img.Digest, l.ChainID)

@@ -40,7 +40,7 @@ func testImage(t *testing.T) (*store.Store, store.Image) {
 
 func TestCreateOverlay(t *testing.T) {
 	st, img := testImage(t)
-	r, err := Create(st, "c1", img, "docker.io/library/x:1", Overlay, nil)
+	r, err := Create(st, Record{ID: "c1", Name: "docker.io/library/x:1", Driver: Overlay}, img, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,7 +72,7 @@ func TestCreateOverlay(t *testing.T) {
 func TestCreateCopyFlattens(t *testing.T) {
 	st, img := testImage(t)
 	var got []string
-	r, err := Create(st, "c2", img, "", Copy, func(dst string, layers []string) error {
+	r, err := Create(st, Record{ID: "c2", Driver: Copy}, img, func(dst string, layers []string) error {
 		got = layers
 		return os.WriteFile(filepath.Join(dst, "marker"), nil, 0o600)
 	})
@@ -89,7 +89,7 @@ func TestCreateCopyFlattens(t *testing.T) {
 
 func TestCreateFailureLeavesNothing(t *testing.T) {
 	st, img := testImage(t)
-	_, err := Create(st, "c3", img, "", Copy, func(string, []string) error { return errors.New("disk full") })
+	_, err := Create(st, Record{ID: "c3", Driver: Copy}, img, func(string, []string) error { return errors.New("disk full") })
 	if err == nil || !strings.Contains(err.Error(), "disk full") {
 		t.Fatalf("err = %v", err)
 	}
@@ -98,7 +98,7 @@ func TestCreateFailureLeavesNothing(t *testing.T) {
 	}
 	missing := img
 	missing.Layers = append(missing.Layers, store.ImageLayer{ChainID: store.FromBytes([]byte("gone"))})
-	if _, err := Create(st, "c4", missing, "", Overlay, nil); err == nil || !strings.Contains(err.Error(), "pull the image again") {
+	if _, err := Create(st, Record{ID: "c4", Driver: Overlay}, missing, nil); err == nil || !strings.Contains(err.Error(), "pull the image again") {
 		t.Errorf("missing layer: %v", err)
 	}
 }
