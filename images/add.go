@@ -148,11 +148,14 @@ func (env Env) layers(ctx context.Context, img v1.Image, m *manifest) error {
 	return first
 }
 
-// layer fetches one layer's blob if needed and unpacks it if needed.
+// layer fetches one layer's blob if the store lacks it and unpacks it if
+// needed. A layer can outlive its blob (a container kept it while its
+// image was removed and pruned), and the record needs both.
 func (env Env) layer(ctx context.Context, img v1.Image, m *manifest, i int, l store.ImageLayer) error {
 	st := env.Store
 	p := env.progress(l)
-	if st.HasLayer(l.ChainID) {
+	haveLayer, haveBlob := st.HasLayer(l.ChainID), st.HasBlob(l.Blob)
+	if haveLayer && haveBlob {
 		p.Done("already present")
 		return nil
 	}
@@ -160,20 +163,27 @@ func (env Env) layer(ctx context.Context, img v1.Image, m *manifest, i int, l st
 		return context.Cause(ctx)
 	}
 	fetched, err := env.fetch(ctx, img, i, l, p)
+	if err == nil && !haveLayer {
+		err = env.unpack(m, l)
+	}
 	if err != nil {
 		p.Done("failed")
 		return err
 	}
-	if err := env.unpack(m, l); err != nil {
-		p.Done("failed")
-		return err
-	}
-	if fetched {
-		p.Done("downloaded and unpacked")
-	} else {
-		p.Done("unpacked")
-	}
+	p.Done(status(fetched, !haveLayer))
 	return nil
+}
+
+func status(fetched, unpacked bool) string {
+	switch {
+	case fetched && unpacked:
+		return "downloaded and unpacked"
+	case fetched:
+		return "downloaded"
+	case unpacked:
+		return "unpacked"
+	}
+	return "already present"
 }
 
 // fetch stores the layer's blob, retrying twice: a registry that drops the

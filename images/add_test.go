@@ -98,3 +98,28 @@ func TestFindMissing(t *testing.T) {
 		t.Errorf("bad name: %v", err)
 	}
 }
+
+// A container can keep a layer whose blob was pruned with its image; adding
+// the image again must fetch the blob without unpacking the layer again.
+func TestAddRefetchesBlobOfKeptLayer(t *testing.T) {
+	env, u := testEnv(t)
+	img := imageOf(t, layerOf(t, map[string]string{"a": "a"}))
+	got := add(t, env, img, "docker.io/library/kept:1")
+	if err := env.Store.Untag("docker.io/library/kept:1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := env.Store.RemoveImage(got.Digest); err != nil {
+		t.Fatal(err)
+	}
+	chain := got.Layers[0].ChainID
+	if _, err := env.Store.Prune(store.PruneOptions{InUse: func(d store.Digest) bool { return d == chain }}); err != nil {
+		t.Fatal(err)
+	}
+	if env.Store.HasBlob(got.Layers[0].Blob) || !env.Store.HasLayer(chain) {
+		t.Fatal("setup: want the layer kept and its blob pruned")
+	}
+	add(t, env, img, "docker.io/library/kept:1")
+	if !env.Store.HasBlob(got.Layers[0].Blob) || u.calls.Load() != 1 {
+		t.Errorf("blob back: %v, unpacks %d (want 1)", env.Store.HasBlob(got.Layers[0].Blob), u.calls.Load())
+	}
+}
