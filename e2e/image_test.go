@@ -875,3 +875,79 @@ func TestImageWithoutSubordinateIDs(t *testing.T) {
 		t.Errorf("images -q: %q, want busybox %s and owned %s", got, s.Busybox.ID(), s.Owned.ID())
 	}
 }
+
+// An image a container runs from is not removed under it: rmi refuses,
+// prune -a keeps it, rmi -f takes the image but leaves its layers to the
+// container, which keeps working; once it is gone, prune removes them.
+func TestImageInUseByContainer(t *testing.T) {
+	s := testImages(t)
+	e := newImageEnv(t)
+	ref := s.Busybox.Ref(t)
+	e.pull(ref)
+	c := startSession(t, e.cmd("run", "--rm", "-i", ref, "sh", "-c", "echo ready; read x; head -1 /etc/passwd; ls /bin/busybox"))
+	c.Expect("ready\n", 20*time.Second)
+
+	r := e.nook("rmi", ref)
+	wantPullError(t, r, 1, nil, []string{"in use"})
+	e.ok("image", "prune", "-a")
+	if imgs := e.images(); len(imgs) != 1 {
+		t.Errorf("image prune -a removed an image a container uses: %+v", imgs)
+	}
+	e.ok("rmi", "-f", ref)
+	e.wantNoImages()
+	if got := e.layerDirs(); !slices.Equal(got, s.Busybox.ChainIDs) {
+		t.Errorf("rmi -f took the layers of a running container: layers/ holds %q", got)
+	}
+	e.ok("image", "prune", "-a")
+	if got := e.layerDirs(); !slices.Equal(got, s.Busybox.ChainIDs) {
+		t.Errorf("prune -a took the layers of a running container: layers/ holds %q", got)
+	}
+
+	c.Write("go\n")
+	c.Expect("root:x:0:0:root:/root:/bin/sh\n/bin/busybox\n", 20*time.Second)
+	wantCode(t, c.Wait(), 0)
+
+	e.ok("image", "prune", "-a")
+	if got := e.layerDirs(); len(got) != 0 {
+		t.Errorf("after the container and prune -a, layers/ holds %q", got)
+	}
+	if got := e.entries("blobs/sha256"); len(got) != 0 {
+		t.Errorf("after the container and prune -a, blobs/ holds %q", got)
+	}
+}
+
+// Ctrl-C during a pull: it stops soon, says so in one line, and the next
+// pull finishes the job.
+func TestPullInterrupted(t *testing.T) {
+	s := testImages(t)
+	e := newImageEnv(t)
+	p := newRegistryProxy(t)
+	p.Throttle(32<<10, 50*time.Millisecond)
+	ref := p.Ref(s.Busybox.Repo + ":latest")
+	c := startSession(t, e.cmd("pull", ref))
+	waitFor(t, 20*time.Second, "some of the layer downloaded", func() bool { return p.blobBytes.Load() > 250<<10 })
+	start := time.Now()
+	// As a terminal does: to the whole foreground process group.
+	if err := syscall.Kill(-c.Pid(), syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	r := c.Wait()
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("the pull took %v to stop after SIGINT", d)
+	}
+	if r.Code == 0 {
+		t.Fatalf("the interrupted pull exited 0: %v", r)
+	}
+	r.Stdout = ""
+	wantPullError(t, r, r.Code, nil, []string{"interrupted"})
+	e.wantNoImages()
+
+	p.Pass()
+	e.pull(ref)
+	if got := e.runImage(ref); got != "hello from busybox\n" {
+		t.Errorf("run after the repeated pull: %q", got)
+	}
+	if got := e.entries("tmp"); len(got) != 0 {
+		t.Errorf("tmp/ holds %q after an interrupted and a good pull", got)
+	}
+}
