@@ -59,7 +59,7 @@ func Add(ctx context.Context, env Env, src Source) (store.Image, error) {
 	defer release()
 	m, err := readManifest(src.Image)
 	if err != nil {
-		return store.Image{}, err
+		return store.Image{}, env.explain("", err)
 	}
 	if err := m.storeMeta(env.Store, src); err != nil {
 		return store.Image{}, err
@@ -211,8 +211,11 @@ func (env Env) fetch(ctx context.Context, img v1.Image, i int, l store.ImageLaye
 }
 
 func (env Env) explain(what string, err error) error {
-	if env.Explain != nil {
+	switch {
+	case env.Explain != nil:
 		return env.Explain(what, err)
+	case what == "":
+		return err
 	}
 	return fmt.Errorf("%s: %w", what, err)
 }

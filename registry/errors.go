@@ -18,6 +18,7 @@ var (
 	ErrUnreachable  = errors.New("registry unreachable")
 	ErrNotFound     = errors.New("not found in the registry")
 	ErrUnauthorized = errors.New("not authorized")
+	ErrCorrupt      = errors.New("content does not match its digest")
 )
 
 // kindError is a message for the user that still matches its sentinel.
@@ -43,7 +44,10 @@ func Explain(ref Ref, what string, err error) error {
 	}
 	var te *transport.Error
 	if errors.As(err, &te) {
-		return transportError(ref, subject, te)
+		return transportError(ref, what, subject, te)
+	}
+	if msg, ok := corrupt(err); ok {
+		return &kindError{fmt.Sprintf("%s: the registry sent content that does not match its digest (%s): nothing of it was kept; the image in the registry is damaged", subject, msg), ErrCorrupt, err}
 	}
 	if errors.Is(err, context.Canceled) {
 		return fmt.Errorf("%s: interrupted", subject)
@@ -56,16 +60,30 @@ func Explain(ref Ref, what string, err error) error {
 	return fmt.Errorf("%s: %w", subject, err)
 }
 
-func transportError(ref Ref, subject string, te *transport.Error) error {
+func transportError(ref Ref, what, subject string, te *transport.Error) error {
 	switch {
 	case te.StatusCode == http.StatusUnauthorized || te.StatusCode == http.StatusForbidden || hasCode(te, transport.UnauthorizedErrorCode, transport.DeniedErrorCode):
 		return &kindError{fmt.Sprintf("registry %s refused access to %s: log in (credentials come from ~/.docker/config.json, $REGISTRY_AUTH_FILE or a credential helper) or check the name", ref.Registry(), subject), ErrUnauthorized, te}
+	case what != "" && (te.StatusCode == http.StatusNotFound || hasCode(te, transport.BlobUnknownErrorCode)):
+		return &kindError{fmt.Sprintf("%s is missing from registry %s although the image's manifest lists it: the image in the registry is broken; push it again", subject, ref.Registry()), ErrNotFound, te}
 	case te.StatusCode == http.StatusNotFound || hasCode(te, transport.ManifestUnknownErrorCode, transport.NameUnknownErrorCode, transport.BlobUnknownErrorCode):
 		return &kindError{fmt.Sprintf("%s not found in registry %s: check the name and tag", subject, ref.Registry()), ErrNotFound, te}
 	case te.StatusCode == http.StatusTooManyRequests:
 		return fmt.Errorf("registry %s is rate-limiting requests for %s: wait, or log in for a higher limit", ref.Registry(), subject)
 	}
 	return fmt.Errorf("registry %s: %s: %s", ref.Registry(), subject, firstLine(te.Error()))
+}
+
+// corrupt recognizes go-containerregistry's own digest checks (it verifies
+// what it reads before nook's store does), which it reports only as text.
+func corrupt(err error) (string, bool) {
+	msg := err.Error()
+	for _, marker := range []string{"error verifying sha256 checksum", "does not match requested digest", "manifest digest:"} {
+		if i := strings.Index(msg, marker); i >= 0 {
+			return firstLine(msg[i:]), true
+		}
+	}
+	return "", false
 }
 
 func hasCode(te *transport.Error, codes ...transport.ErrorCode) bool {

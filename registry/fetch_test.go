@@ -17,6 +17,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/random"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 )
 
@@ -151,5 +152,21 @@ func TestParsePlatform(t *testing.T) {
 		if _, err := ParsePlatform(bad); err == nil {
 			t.Errorf("%q accepted", bad)
 		}
+	}
+}
+
+func TestExplainCorruptAndMissingBlob(t *testing.T) {
+	ref := mustRef(t, "127.0.0.1:5000/a/b:1")
+	err := Explain(ref, "layer sha256:aa", errors.New(`write blob sha256:aa: error verifying sha256 checksum after reading 10 bytes; got "sha256:bb", want "sha256:aa"`))
+	if !errors.Is(err, ErrCorrupt) || !strings.Contains(err.Error(), "layer sha256:aa of 127.0.0.1:5000/a/b:1: the registry sent content that does not match its digest (error verifying") {
+		t.Errorf("corrupt: %v", err)
+	}
+	missing := &transport.Error{StatusCode: 404, Errors: []transport.Diagnostic{{Code: transport.BlobUnknownErrorCode}}}
+	err = Explain(ref, "layer sha256:aa", missing)
+	if !errors.Is(err, ErrNotFound) || !strings.Contains(err.Error(), "is missing from registry 127.0.0.1:5000 although the image's manifest lists it") {
+		t.Errorf("missing blob: %v", err)
+	}
+	if err := Explain(ref, "", missing); !strings.Contains(err.Error(), "check the name and tag") {
+		t.Errorf("missing manifest: %v", err)
 	}
 }
