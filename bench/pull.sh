@@ -10,12 +10,14 @@
 #   run         `run --rm --network none IMAGE true` with the image present
 #
 # The measured commands run as the unprivileged test user, as users run
-# them, each tool with its store in a fresh directory. Run as root (after
-# .ci/setup, plus: apt-get install podman runc docker-registry).
+# them, each tool with its store in a fresh directory on a tmpfs (see
+# STORE_DIR below). Run as root (after .ci/setup, plus: apt-get install
+# podman runc docker-registry).
 #
 #   bench/pull.sh                          results in bin/bench/pull.{md,json}
 #   PULL_RUNS=3 RUN_RUNS=20 bench/pull.sh  fewer runs
 #   NOOK=/path/to/nook bench/pull.sh       another nook binary
+#   STORE_DIR=/var/tmp bench/pull.sh       the stores on disk
 #
 # podman on this kind of host (Debian 12's podman 4.3, a hybrid cgroup v1
 # host without a systemd user session) needs, all set up below:
@@ -61,6 +63,15 @@ fi
 # Everything the user touches lives in a directory it can reach: the
 # checkout itself may be under a home the user cannot enter.
 work=$(mktemp -d /var/tmp/nook-bench-pull-XXXXXX)
+# Both stores (podman's graphroot, nook's $XDG_DATA_HOME) live on a tmpfs by
+# default. This host's / is ext4 without a journal, where the allocator
+# skips inodes freed in the last minute by reading each one's dtime
+# (find_inode_bit -> recently_deleted): deleting the image before every run
+# made ~half of each cold pull that scan (perf), for podman and nook alike,
+# and the numbers bimodal. STORE_DIR=/var/tmp measures the disk anyway.
+store=
+podman_shm_lock=/dev/shm/libpod_rootless_lock_$(id -u "$user")
+[[ -e $podman_shm_lock ]] && podman_shm_lock=
 regpid=
 cleanup() {
 	local rc=$? pid
@@ -74,7 +85,8 @@ cleanup() {
 		pid=$(<"$work/run/libpod/tmp/pause.pid")
 		kill "$pid" 2>/dev/null || true
 	fi
-	rm -rf "$work"
+	rm -rf "$work" ${store:+"$store"}
+	[[ -z $podman_shm_lock ]] || rm -f "$podman_shm_lock"
 	exit "$rc"
 }
 trap cleanup EXIT
@@ -82,7 +94,10 @@ trap 'exit 130' INT TERM
 chmod 0755 "$work"
 install -m 0755 "${NOOK:-bin/nook}" "$work/nook"
 CGO_ENABLED=0 go build -trimpath -o "$work/mkimage" ./bench/mkimage
-install -d -m 0700 -o "$user" "$work/run" "$work/data" "$work/tmp" "$work/config" "$work/config/containers" "$work/out"
+store=$(mktemp -d "${STORE_DIR:-/dev/shm}/nook-bench-pull-XXXXXX") || die "cannot make a store directory under ${STORE_DIR:-/dev/shm}"
+chmod 0755 "$store"
+install -d -m 0700 -o "$user" "$store/data"
+install -d -m 0700 -o "$user" "$work/run" "$work/tmp" "$work/config" "$work/config/containers" "$work/out"
 install -d -m 0700 "$work/registry"
 
 # The registry on a free port: a port taken between the check and the bind
@@ -141,7 +156,7 @@ EOF
 cat >"$work/config/containers/storage.conf" <<EOF
 [storage]
 driver = "overlay"
-graphroot = "$work/data/containers/storage"
+graphroot = "$store/data/containers/storage"
 runroot = "$work/run/containers"
 EOF
 cat >"$work/config/containers/registries.conf" <<EOF
@@ -159,7 +174,7 @@ as_user() {
 		cd "$work"
 		runuser -u "$user" -- env -i HOME="$home" USER="$user" LOGNAME="$user" LANG=C \
 			PATH=/usr/local/bin:/usr/bin:/bin XDG_RUNTIME_DIR="$work/run" \
-			XDG_CONFIG_HOME="$work/config" XDG_DATA_HOME="$work/data" TMPDIR="$work/tmp" \
+			XDG_CONFIG_HOME="$work/config" XDG_DATA_HOME="$store/data" TMPDIR="$work/tmp" \
 			CONTAINERS_REGISTRIES_CONF="$work/config/containers/registries.conf" \
 			"$@"
 	)
@@ -190,6 +205,14 @@ else
 	check "nook rmi -f $image" "$nook" rmi -f "$image"
 	check "nook image prune -a" "$nook" image prune -a
 fi
+# A store that keeps the layers would make the cold pulls warm.
+cold_store() { # WHAT DIR
+	local mb
+	mb=$(du -sm "$2" | cut -f1)
+	[[ $mb -lt 8 ]] || die "$1 still holds $mb MB in $2 after removing the image: a cold pull would not be cold"
+}
+cold_store podman "$store/data/containers"
+[[ -z $have_nook ]] || cold_store nook "$store/data/nook"
 
 # The cold pulls' --prepare: the image and every layer out of the store.
 # Scripts, so that no command needs hyperfine's shell (-N).
@@ -245,7 +268,7 @@ bench run --warmup "$run_warmup" --runs "$run_runs" "${args[@]}"
 jq -s --arg image "$image" --arg date "$(date -u +%Y-%m-%dT%H:%MZ)" --arg kernel "$(uname -r)" '{
 	date: $date, kernel: $kernel, image: $image,
 	benchmarks: [
-		{name: "cold pull", r: .[0]}, {name: "warm pull", r: .[1]}, {name: "run true", r: .[2]}
+		{name: "cold pull", r: .[0]}, {name: "warm pull", r: .[1]}, {name: "run --rm true", r: .[2]}
 	] | map({
 		name,
 		runs: (.r.results[0].times | length),
@@ -269,7 +292,8 @@ jq -s --arg image "$image" --arg date "$(date -u +%Y-%m-%dT%H:%MZ)" --arg kernel
 	' "$work/out/pull.json"
 	echo
 	echo "podman $(podman --version | awk '{print $3}') with runc, cgroupfs, native overlay, events to a file (see bench/pull.sh)."
-	echo "cold pull: the image removed from the store before every run; warm pull: image present."
+	echo "Stores on $(stat -f -c %T "$store") ($(dirname "$store")). cold pull: the image removed from the store before"
+	echo "every run; warm pull: image present."
 	echo "The image (bench/mkimage):"
 	echo
 	sed 's/^ */    /' "$work/mkimage.out"
