@@ -21,11 +21,17 @@ type imageStore struct {
 }
 
 func openStore(g *globals) (*imageStore, error) {
+	return openStoreWith(g, containerIDs())
+}
+
+// openStoreWith opens the store for a container whose id map is ids (its
+// layers and files are unpacked and removed with it).
+func openStoreWith(g *globals, ids idPlan) (*imageStore, error) {
 	root, err := store.DefaultRoot()
 	if err != nil {
 		return nil, err
 	}
-	jobs := &lazyJobs{ids: containerIDs(), notes: func(s string) { fmt.Fprintf(g.Stderr, "nook: %s\n", s) }}
+	jobs := &lazyJobs{ids: ids, notes: func(s string) { fmt.Fprintf(g.Stderr, "nook: %s\n", s) }}
 	st, err := store.OpenWith(root, store.Options{Remover: jobs.RemoveAll, Notes: jobs.notes})
 	if err != nil {
 		return nil, fmt.Errorf("image store %s: %w", root, err)

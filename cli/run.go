@@ -45,7 +45,7 @@ func (c *runCmd) Run(g *globals) error {
 			return err
 		}
 	}
-	return start(cfg, ids, &c.resources, id)
+	return start(cfg, ids, &c.resources, id, nil)
 }
 
 // config is the init's config for a container on rootfs.
@@ -174,15 +174,17 @@ func (f *isolation) config(s *specs.Spec, g *globals) *messages.Config {
 	return cfg
 }
 
-func start(cfg *messages.Config, ids idPlan, res *resources, id string) error {
+// start runs the container; prepare, when set, makes the final config
+// while the init starts (container.Run.Prepare).
+func start(cfg *messages.Config, ids idPlan, res *resources, id string, prepare func() (*messages.Config, error)) error {
 	cg, err := res.cgroup(id)
 	if err != nil {
 		return err
 	}
 	r := &container.Run{Config: cfg, Helpers: ids.Helpers, SubUIDs: ids.SubUIDs, SubGIDs: ids.SubGIDs,
-		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Cgroup: cg}
+		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Cgroup: cg, Prepare: prepare}
 	if cg != nil {
-		r.Started = register(id, cfg, cg)
+		r.Started = func(pid int) func() { return register(id, r.Config, cg)(pid) }
 	}
 	code, err := r.Start()
 	if r.OOMKilled {

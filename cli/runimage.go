@@ -8,6 +8,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"nook/container"
 	"nook/images"
+	"nook/messages"
 	"nook/progress"
 	"nook/rootfs"
 	"nook/spec"
@@ -17,6 +18,10 @@ import (
 // runImage runs a container of an image: found in the store or pulled as
 // --pull says, its root filesystem an overlay of its layers (or a copy)
 // with the container's changes in its own directory under the store.
+//
+// The init is cloned first, from what the flags alone decide (namespaces,
+// id maps, terminal); the image is found and its root filesystem made
+// while the init's runtime starts (container.Run.Prepare).
 func (c *runCmd) runImage(g *globals) error {
 	args := c.Command
 	if len(args) > 0 && args[0] == "--" {
@@ -25,51 +30,98 @@ func (c *runCmd) runImage(g *globals) error {
 	if len(args) == 0 {
 		return usage("no image given: nook run IMAGE [COMMAND...] (or --rootfs DIR COMMAND...)")
 	}
-	st, err := openStore(g)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
-	img, name, err := c.image(g, st, args[0])
-	if err != nil {
-		return err
-	}
-	cf, err := images.Config(st.Store, img)
-	if err != nil {
-		return err
-	}
-	cmd, err := c.command(cf.Config, args[1:], args[0])
-	if err != nil {
-		return err
-	}
 	ids := containerIDs()
-	o, err := c.isolation.options(cmd, ids)
+	o, err := c.isolation.options(placeholder(args[1:]), ids)
 	if err != nil {
 		return err
 	}
-	c.applyImage(&o, cf.Config)
+	o.User, o.ReadOnly = c.User, c.ReadOnly
 	id := newID()
-	fs, err := c.rootfs(g, st, rootfs.Record{ID: id, Name: name, StopSignal: cf.Config.StopSignal,
-		Labels: cf.Config.Labels, ExposedPorts: sortedKeys(cf.Config.ExposedPorts)}, img)
+	quiet := *g
+	quiet.Debug = false // the real config is printed once it is made
+	early, err := c.config(&quiet, "/", o, ids, id)
 	if err != nil {
 		return err
 	}
-	err = c.startImage(g, fs, st, o, ids, id)
-	if c.Rm {
-		if rerr := rootfs.Remove(st.Store, id, st.jobs.RemoveAll); rerr != nil && err == nil {
-			err = rerr
-		}
+	p := &imageRun{c: c, g: g, ids: ids, id: id, image: args[0], args: args[1:]}
+	defer p.close()
+	err = start(early, ids, &c.resources, id, p.prepare)
+	if rerr := p.remove(); rerr != nil && err == nil {
+		err = rerr
 	}
 	return err
 }
 
-func (c *runCmd) startImage(g *globals, fs *rootfs.Rootfs, st *imageStore, o spec.Options, ids idPlan, id string) error {
-	cfg, err := c.config(g, fs.Path(), o, ids, id)
-	if err != nil {
-		return err
+// placeholder stands in for a command the image will give, so the flags
+// can be checked before the image is read.
+func placeholder(cmd []string) []string {
+	if len(cmd) == 0 {
+		return []string{"/image-command"}
 	}
-	cfg.Overlay = fs.Overlay(st.Store)
-	return start(cfg, ids, &c.resources, id)
+	return cmd
+}
+
+// imageRun is the image side of one run: the store, the image and the
+// container's root filesystem.
+type imageRun struct {
+	c     *runCmd
+	g     *globals
+	ids   idPlan
+	id    string
+	image string
+	args  []string
+	st    *imageStore
+	fs    *rootfs.Rootfs
+}
+
+func (p *imageRun) prepare() (*messages.Config, error) {
+	st, err := openStoreWith(p.g, p.ids)
+	if err != nil {
+		return nil, err
+	}
+	p.st = st
+	img, name, err := p.c.image(p.g, st, p.image)
+	if err != nil {
+		return nil, err
+	}
+	cf, err := images.Config(st.Store, img)
+	if err != nil {
+		return nil, err
+	}
+	cmd, err := p.c.command(cf.Config, p.args, p.image)
+	if err != nil {
+		return nil, err
+	}
+	o, err := p.c.isolation.options(cmd, p.ids)
+	if err != nil {
+		return nil, err
+	}
+	p.c.applyImage(&o, cf.Config)
+	rec := rootfs.Record{ID: p.id, Name: name, StopSignal: cf.Config.StopSignal,
+		Labels: cf.Config.Labels, ExposedPorts: sortedKeys(cf.Config.ExposedPorts)}
+	if p.fs, err = p.c.rootfs(p.g, st, rec, img); err != nil {
+		return nil, err
+	}
+	cfg, err := p.c.config(p.g, p.fs.Path(), o, p.ids, p.id)
+	if err != nil {
+		return nil, err
+	}
+	cfg.Overlay = p.fs.Overlay(st.Store)
+	return cfg, nil
+}
+
+// remove deletes the root filesystem after the run with --rm.
+func (p *imageRun) remove() error {
+	if !p.c.Rm || p.fs == nil {
+		return nil
+	}
+	return rootfs.Remove(p.st.Store, p.id, p.st.jobs.RemoveAll)
+}
+
+func (p *imageRun) close() {
+	if p.st != nil {
+		p.st.Close()
+	}
 }
 
 // image finds the image in the store or pulls it, as --pull says.

@@ -45,7 +45,7 @@ func (c *sandboxCmd) Run(g *globals) error {
 	cfg := c.isolation.config(s, g)
 	cfg.HostRoot = true
 	cfg.IDNote = ids.Note
-	return start(cfg, ids, &c.resources, newID())
+	return start(cfg, ids, &c.resources, newID(), nil)
 }
 
 // existing makes each path absolute and checks it is there: a sandbox

@@ -44,6 +44,13 @@ type Run struct {
 	// OOMKilled reports, after Start, that the kernel's OOM killer killed
 	// a process of the container.
 	OOMKilled bool
+	// Prepare, when set, is called once the init is cloned and returns the
+	// config to send it instead of Config, which then only has to be right
+	// about what the clone needs: namespaces, id maps, terminal, stdin and
+	// --init. The init's own start (a Go runtime, a few milliseconds) and
+	// the id helpers run meanwhile, so work such as finding an image and
+	// making its root filesystem costs no time of its own.
+	Prepare func() (*messages.Config, error)
 }
 
 // Error is a failure of nook itself or of the command's start, with the
@@ -102,12 +109,12 @@ func (r *Run) Start() (int, error) {
 	sigs := make(chan os.Signal, 16)
 	signal.Notify(sigs, forwarded...)
 	defer signal.Stop(sigs)
-	if r.Started != nil {
-		defer r.Started(proc.pid)()
-	}
 	if err := r.handOver(proc.pid, hostSock); err != nil {
 		proc.kill()
 		return CodeFailed, err
+	}
+	if r.Started != nil {
+		defer r.Started(proc.pid)()
 	}
 	code, err := r.supervise(proc, hostSock, io, sigs)
 	if r.Cgroup != nil {
@@ -151,16 +158,37 @@ func (r *Run) sysProcAttr() *syscall.SysProcAttr {
 	return attr
 }
 
-// handOver writes the id maps (when helpers are needed) and sends the
-// config, which is also the init's signal to go.
+// handOver writes the id maps (when helpers are needed), meanwhile
+// running Prepare, and sends the config, which is also the init's signal
+// to go.
 func (r *Run) handOver(pid int, sock int) error {
-	l := r.Config.Spec.Linux
-	if r.Helpers != nil {
-		if err := r.Helpers.Apply(pid, l.UIDMappings, l.GIDMappings); err != nil {
-			return failed("cannot write the id maps: %s", userns.ExplainHelperFailure(err, *r.Helpers, r.SubUIDs, r.SubGIDs))
+	mapped := make(chan error, 1)
+	go func() { mapped <- r.writeMaps(pid) }()
+	var prepErr error
+	if r.Prepare != nil {
+		var cfg *messages.Config
+		if cfg, prepErr = r.Prepare(); prepErr == nil {
+			r.Config = cfg
 		}
 	}
+	if err := <-mapped; err != nil {
+		return err
+	}
+	if prepErr != nil {
+		return prepErr
+	}
 	return messages.Send(sock, messages.Msg{Kind: messages.KindStart, Config: r.Config})
+}
+
+func (r *Run) writeMaps(pid int) error {
+	if r.Helpers == nil {
+		return nil
+	}
+	l := r.Config.Spec.Linux
+	if err := r.Helpers.Apply(pid, l.UIDMappings, l.GIDMappings); err != nil {
+		return failed("cannot write the id maps: %s", userns.ExplainHelperFailure(err, *r.Helpers, r.SubUIDs, r.SubGIDs))
+	}
+	return nil
 }
 
 func (r *Run) explainStart(err error) error {
