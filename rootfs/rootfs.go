@@ -72,6 +72,7 @@ func Create(st *store.Store, rec Record, img store.Image, flatten Flattener) (*R
 	if err := os.MkdirAll(Dir(st), 0o700); err != nil {
 		return nil, fmt.Errorf("create %s: %w", Dir(st), err)
 	}
+	store.SpreadSubdirs(Dir(st))
 	if err := os.Mkdir(r.Dir, 0o700); err != nil {
 		return nil, fmt.Errorf("create container directory: %w", err)
 	}

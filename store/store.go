@@ -120,6 +120,7 @@ func OpenWith(root string, o Options) (*Store, error) {
 			return nil, fmt.Errorf("create image store directory %s: %w", d, err)
 		}
 	}
+	SpreadSubdirs(s.tmpDir())
 	s.cleanTmp(time.Now())
 	return s, nil
 }
