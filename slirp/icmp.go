@@ -1,0 +1,3 @@
+package slirp
+
+func (n *Network) setICMPHandlers() {}
