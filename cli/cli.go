@@ -42,6 +42,7 @@ type grammar struct {
 	Save    saveCmd    `cmd:"" help:"Save images to a docker save or OCI layout archive."`
 	Import  importCmd  `cmd:"" help:"Make a one-layer image from a root filesystem tarball."`
 	Stats   statsCmd   `cmd:"" help:"Show CPU, memory, PID and I/O use of running containers."`
+	Port    portCmd    `cmd:"" help:"List a running container's published ports."`
 	Info    infoCmd    `cmd:"" help:"Show what this host supports and how to fix what it lacks."`
 	Version versionCmd `cmd:"" help:"Print nook's version."`
 }

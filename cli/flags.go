@@ -27,6 +27,8 @@ type runCmd struct {
 	Entrypoint *string  `placeholder:"CMD" help:"Run CMD instead of the image's entrypoint ('' for none); the image's Cmd is dropped too."`
 	User       string   `short:"u" placeholder:"USER[:GROUP]" help:"User (name or uid) and group to run as (default: the image's)."`
 	ReadOnly   bool     `help:"Mount the root filesystem read-only."`
+	Publish    []string `short:"p" sep:"none" placeholder:"[HOSTIP:]HOSTPORT:CONTAINERPORT[/PROTO]" help:"Publish a container port on the host (repeatable; HOSTPORT left out: a random one)."`
+	PublishAll bool     `short:"P" help:"Publish every port the image exposes on a random host port."`
 	Command    []string `arg:"" optional:"" passthrough:"partial" placeholder:"IMAGE [COMMAND]" help:"Image, then the command and its arguments (default: the image's)."`
 
 	// OverlayLower is for the tests until images exist: the root is an
