@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"net/netip"
 
 	"nook/mounts"
 )
@@ -137,7 +138,40 @@ func (e *encoder) config(c *Config) {
 		e.str(f.Data)
 	}
 	e.overlay(c.Overlay)
+	e.network(c.Network)
 	e.spec(c.Spec)
+}
+
+func (e *encoder) network(n *NetworkConfig) {
+	e.flag(n != nil)
+	if n != nil {
+		e.str(n.TAP)
+		e.str(n.Address.String())
+		e.str(n.Gateway.String())
+		e.u32(uint32(n.MTU))
+		e.str(n.Options)
+	}
+}
+
+func (d *decoder) network() *NetworkConfig {
+	if !d.flag() {
+		return nil
+	}
+	n := &NetworkConfig{TAP: d.str()}
+	addr, gw := d.str(), d.str()
+	n.MTU = int(d.u32())
+	n.Options = d.str()
+	if d.err != nil {
+		return nil
+	}
+	var err error
+	if n.Address, err = netip.ParsePrefix(addr); err != nil {
+		d.err = fmt.Errorf("network address: %w", err)
+	}
+	if n.Gateway, err = netip.ParseAddr(gw); err != nil {
+		d.err = fmt.Errorf("network gateway: %w", err)
+	}
+	return n
 }
 
 func (e *encoder) overlay(o *mounts.Overlay) {
@@ -165,6 +199,7 @@ func (d *decoder) config() *Config {
 		}
 	}
 	c.Overlay = d.overlay()
+	c.Network = d.network()
 	c.Spec = d.spec()
 	return c
 }

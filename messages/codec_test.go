@@ -2,6 +2,9 @@ package messages
 
 import (
 	"encoding/json"
+	"net/netip"
+	"os"
+	"strings"
 	"testing"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -35,7 +38,9 @@ func TestCodecCarriesSpec(t *testing.T) {
 	for name, s := range map[string]*specs.Spec{"run": run, "sandbox": sandbox} {
 		c := &Config{Spec: s, Files: []mounts.File{{Path: "/etc/hosts", Data: "x"}}, HostRoot: true, Init: true,
 			Stdin: true, Seccomp: true, Debug: true, IDNote: "note",
-			Overlay: &mounts.Overlay{Lower: []string{"/s/layers/b", "/s/layers/a"}, Upper: "/s/c/upper", Work: "/s/c/work"}}
+			Overlay: &mounts.Overlay{Lower: []string{"/s/layers/b", "/s/layers/a"}, Upper: "/s/c/upper", Work: "/s/c/work"},
+			Network: &NetworkConfig{TAP: "tap0", Address: netip.MustParsePrefix("10.0.2.100/24"),
+				Gateway: netip.MustParseAddr("10.0.2.2"), MTU: 65520, Options: "allow_host_loopback=true"}}
 		m := Msg{Kind: KindStart, Config: c, Error: "e", Code: 3}
 		got, err := decodeMsg(encodeMsg(m))
 		if err != nil {
@@ -95,5 +100,45 @@ func TestCodecNoOverlay(t *testing.T) {
 	}
 	if got.Config.Overlay != nil {
 		t.Errorf("overlay = %+v, want none", got.Config.Overlay)
+	}
+	if got.Config.Network != nil {
+		t.Errorf("network = %+v, want none", got.Config.Network)
+	}
+}
+
+// A TAP message carries its descriptor, and nothing else.
+func TestSendRecvTAP(t *testing.T) {
+	a, b, err := Pair()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closeAll([]int{a, b})
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	defer w.Close()
+	if err := Send(a, Msg{Kind: KindTAP}, int(r.Fd())); err != nil {
+		t.Fatal(err)
+	}
+	m, fds, err := Recv(b)
+	if err != nil || m.Kind != KindTAP || m.Config != nil || len(fds) != 1 {
+		t.Fatalf("got %+v %v %v", m, fds, err)
+	}
+	closeAll(fds)
+}
+
+// A network config whose addresses do not parse is refused, not zeroed.
+func TestCodecRejectsBadNetwork(t *testing.T) {
+	s, err := spec.Container("/rootfs", fullOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &Config{Spec: s, Network: &NetworkConfig{TAP: "tap0", Address: netip.MustParsePrefix("10.0.2.100/24"), Gateway: netip.MustParseAddr("10.0.2.2")}}
+	b := encodeMsg(Msg{Kind: KindStart, Config: c})
+	bad := []byte(strings.Replace(string(b), "10.0.2.2", "10.0.2.x", 1))
+	if _, err := decodeMsg(bad); err == nil || !strings.Contains(err.Error(), "gateway") {
+		t.Errorf("decode of a bad gateway: %v", err)
 	}
 }

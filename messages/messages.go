@@ -4,6 +4,8 @@
 //
 //	host                          init
 //	Start{Config} ───────────►    (sent once the id maps are written)
+//	              ◄───────────    TAP{} + the TAP device's fd (with Config.Network;
+//	                              always the first message the init sends)
 //	              ◄───────────    Pty{} + the pty master fd   (with -t)
 //	              ◄───────────    Failed{Error, Code}         (setup or exec failed)
 //	              ◄─── EOF ───    exec succeeded (the socket is close-on-exec)
@@ -14,6 +16,7 @@ package messages
 import (
 	"fmt"
 	"io"
+	"net/netip"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
@@ -25,6 +28,7 @@ type Kind string
 
 const (
 	KindStart  Kind = "start"
+	KindTAP    Kind = "tap"
 	KindPty    Kind = "pty"
 	KindFailed Kind = "failed"
 )
@@ -49,6 +53,28 @@ type Config struct {
 	IDNote string
 	// Debug prints the mount plan on stderr.
 	Debug bool
+	// Network, when set, is the user-mode network's side in the container
+	// (--network slirp): the init creates and configures the TAP device
+	// and sends its descriptor to the host side, whose stack serves it.
+	Network *NetworkConfig
+}
+
+// NetworkConfig is what the init configures in the container's network
+// namespace.
+type NetworkConfig struct {
+	// TAP is the TAP device's name.
+	TAP string
+	// Address is the container's address with the network's prefix length.
+	Address netip.Prefix
+	// Gateway is where the default route goes: the host side's stack.
+	Gateway netip.Addr
+	// MTU of the TAP device.
+	MTU int
+	// Options are the --network slirp options as given. The init ignores
+	// them; they travel with the rest so that the host side starts its
+	// stack from the same config the init was given (Run.Prepare may
+	// replace the config).
+	Options string
 }
 
 // Msg is one message.

@@ -1,8 +1,9 @@
 // Package nsinit is the code that runs inside the container's namespaces
-// before execve: it receives the config from the host side, assembles the
-// filesystem, sets the hostname, user, capabilities and filters, and
-// replaces itself with the user's command. It imports little (the standard
-// library, x/sys/unix, runtime-spec and nook's mount, id-map and capability
+// before execve: it receives the config from the host side, configures the
+// container's side of the network, assembles the filesystem, sets the
+// hostname, user, capabilities and filters, and replaces itself with the
+// user's command. It imports little (the standard library, x/sys/unix,
+// runtime-spec and nook's mount, id-map, capability and network-setup
 // code) so that it can be audited on its own.
 package nsinit
 

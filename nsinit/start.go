@@ -15,10 +15,8 @@ import (
 // the user is looked up in the container's own /etc afterwards.
 func start(c *messages.Config) error {
 	s := c.Spec
-	if hasNamespace(s, specs.NetworkNamespace) {
-		if err := loopbackUp(); err != nil {
-			return err
-		}
+	if err := startNetwork(c); err != nil {
+		return err
 	}
 	if err := assemble(c); err != nil {
 		return err

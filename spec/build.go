@@ -28,7 +28,7 @@ type Options struct {
 	Terminal        bool
 	CapAdd          []string
 	CapDrop         []string
-	Network         string // "none" or "host"
+	Network         string // "none", "host" or "slirp"
 	NoNewPrivileges bool
 	// CgroupWritable mounts the container's cgroup read-write.
 	CgroupWritable bool
@@ -256,16 +256,21 @@ func bind(src, dst string, ro bool) specs.Mount {
 	return specs.Mount{Destination: dst, Type: "bind", Source: src, Options: opts}
 }
 
-// EtcFiles are the generated files bound over the rootfs's own.
+// EtcFiles are the generated files bound over the rootfs's own, for
+// --network none or host.
 func EtcFiles(hostname, network string, hostResolv []byte) []mounts.File {
-	resolv := "# nook: --network none has no DNS\n"
-	if network == "host" {
-		resolv = string(hostResolv)
-	}
+	return NetworkEtcFiles(hostname, EtcNetwork{Mode: network}, hostResolv)
+}
+
+// NetworkEtcFiles are the generated files for any network mode.
+func NetworkEtcFiles(hostname string, n EtcNetwork, hostResolv []byte) []mounts.File {
 	hosts := "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\t" + hostname + "\n"
+	if n.HostGateway.IsValid() {
+		hosts += n.HostGateway.String() + "\t" + strings.Join(hostGatewayNames, " ") + "\n"
+	}
 	return []mounts.File{
 		{Path: "/etc/hostname", Data: hostname + "\n"},
 		{Path: "/etc/hosts", Data: hosts},
-		{Path: "/etc/resolv.conf", Data: resolv},
+		{Path: "/etc/resolv.conf", Data: resolvConf(n, hostResolv)},
 	}
 }

@@ -1,0 +1,149 @@
+package netconf
+
+import (
+	"encoding/hex"
+	"flag"
+	"net/netip"
+	"os"
+	"strings"
+	"syscall"
+	"testing"
+
+	"golang.org/x/sys/unix"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files")
+
+func testConfig() Config {
+	return Config{TAP: "tap0", Address: netip.MustParsePrefix("10.0.2.100/24"),
+		Gateway: netip.MustParseAddr("10.0.2.2"), MTU: 65520}
+}
+
+// The batch is compared byte for byte with the golden file, one request a
+// line in hex (little-endian hosts: netlink is in host order).
+func TestRequestsGolden(t *testing.T) {
+	if !littleEndian() {
+		t.Skip("the golden file is little-endian")
+	}
+	m := requests(testConfig(), 7)
+	var lines []string
+	for _, msg := range split(t, m.b) {
+		lines = append(lines, hex.EncodeToString(msg))
+	}
+	got := strings.Join(lines, "\n") + "\n"
+	const golden = "testdata/requests.hex"
+	if *update {
+		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != string(want) {
+		t.Errorf("requests differ from %s:\ngot\n%swant\n%s", golden, got, want)
+	}
+}
+
+// The same batch read back with the standard library's netlink parser: the
+// fields mean what they should, whatever the byte order.
+func TestRequestsParse(t *testing.T) {
+	m := requests(testConfig(), 7)
+	msgs, err := syscall.ParseNetlinkMessage(m.b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantTypes := []uint16{unix.RTM_NEWLINK, unix.RTM_NEWLINK, unix.RTM_NEWADDR, unix.RTM_NEWROUTE}
+	if len(msgs) != len(wantTypes) || len(m.what) != len(msgs) {
+		t.Fatalf("%d messages, %d descriptions, want %d", len(msgs), len(m.what), len(wantTypes))
+	}
+	for i, msg := range msgs {
+		h := msg.Header
+		if h.Type != wantTypes[i] || h.Seq != uint32(i+1) || h.Flags&(unix.NLM_F_REQUEST|unix.NLM_F_ACK) != unix.NLM_F_REQUEST|unix.NLM_F_ACK {
+			t.Errorf("message %d: header %+v", i, h)
+		}
+	}
+	checkLink(t, msgs[0], "lo", 0)
+	checkLink(t, msgs[1], "tap0", 65520)
+	checkAddr(t, msgs[2], 7)
+	checkRoute(t, msgs[3], 7)
+}
+
+func checkLink(t *testing.T, msg syscall.NetlinkMessage, name string, mtu uint32) {
+	t.Helper()
+	ifi := msg.Data[:unix.SizeofIfInfomsg]
+	if flags, change := native32(ifi[8:]), native32(ifi[12:]); flags != unix.IFF_UP || change != unix.IFF_UP || native32(ifi[4:]) != 0 {
+		t.Errorf("link %s: ifinfomsg %x", name, ifi)
+	}
+	attrs := attrsOf(t, msg)
+	if got := string(attrs[unix.IFLA_IFNAME]); got != name+"\x00" {
+		t.Errorf("link name %q, want %q", got, name)
+	}
+	if mtu == 0 {
+		if _, ok := attrs[unix.IFLA_MTU]; ok {
+			t.Errorf("link %s: MTU set", name)
+		}
+	} else if got := native32(attrs[unix.IFLA_MTU]); got != mtu {
+		t.Errorf("link %s: MTU %d, want %d", name, got, mtu)
+	}
+}
+
+func checkAddr(t *testing.T, msg syscall.NetlinkMessage, index uint32) {
+	t.Helper()
+	if msg.Header.Flags&(unix.NLM_F_CREATE|unix.NLM_F_EXCL) != unix.NLM_F_CREATE|unix.NLM_F_EXCL {
+		t.Errorf("address: flags %#x", msg.Header.Flags)
+	}
+	d := msg.Data
+	if d[0] != unix.AF_INET || d[1] != 24 || d[3] != unix.RT_SCOPE_UNIVERSE || native32(d[4:]) != index {
+		t.Errorf("ifaddrmsg %x", d[:unix.SizeofIfAddrmsg])
+	}
+	attrs := attrsOf(t, msg)
+	for _, a := range []uint16{unix.IFA_LOCAL, unix.IFA_ADDRESS} {
+		if ip, _ := netip.AddrFromSlice(attrs[a]); ip != netip.MustParseAddr("10.0.2.100") {
+			t.Errorf("address attribute %d: %v", a, ip)
+		}
+	}
+}
+
+func checkRoute(t *testing.T, msg syscall.NetlinkMessage, index uint32) {
+	t.Helper()
+	d := msg.Data
+	if d[0] != unix.AF_INET || d[1] != 0 || d[4] != unix.RT_TABLE_MAIN || d[7] != unix.RTN_UNICAST {
+		t.Errorf("rtmsg %x", d[:unix.SizeofRtMsg])
+	}
+	attrs := attrsOf(t, msg)
+	if gw, _ := netip.AddrFromSlice(attrs[unix.RTA_GATEWAY]); gw != netip.MustParseAddr("10.0.2.2") {
+		t.Errorf("gateway %v", gw)
+	}
+	if oif := native32(attrs[unix.RTA_OIF]); oif != index {
+		t.Errorf("output interface %d, want %d", oif, index)
+	}
+}
+
+func attrsOf(t *testing.T, msg syscall.NetlinkMessage) map[uint16][]byte {
+	t.Helper()
+	attrs, err := syscall.ParseNetlinkRouteAttr(&msg)
+	if err != nil {
+		t.Fatalf("attributes of type %d: %v", msg.Header.Type, err)
+	}
+	out := map[uint16][]byte{}
+	for _, a := range attrs {
+		out[a.Attr.Type] = a.Value
+	}
+	return out
+}
+
+func split(t *testing.T, b []byte) [][]byte {
+	t.Helper()
+	var out [][]byte
+	for len(b) > 0 {
+		n := int(native32(b))
+		if n < unix.NLMSG_HDRLEN || n > len(b) || n%4 != 0 {
+			t.Fatalf("bad message length %d of %d", n, len(b))
+		}
+		out = append(out, b[:n])
+		b = b[n:]
+	}
+	return out
+}
