@@ -134,8 +134,8 @@ func TestListenDuplicate(t *testing.T) {
 }
 
 func TestListenNotAnAddress(t *testing.T) {
-	_, err := Listen(mustParse(t, "192.0.2.1:8080:80"))
-	if err == nil || !strings.Contains(err.Error(), "192.0.2.1 is not an address of this host") {
+	_, err := Listen(mustParse(t, "198.51.100.254:8080:80"))
+	if err == nil || !strings.Contains(err.Error(), "198.51.100.254 is not an address of this host") {
 		t.Errorf("an address the host lacks: %v", err)
 	}
 }
