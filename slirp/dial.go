@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"strings"
+
+	"gvisor.dev/gvisor/pkg/tcpip"
 
 	"gvisor.dev/gvisor/pkg/tcpip/adapters/gonet"
 )
@@ -17,6 +20,12 @@ import (
 func (n *Network) DialTCP(ctx context.Context, from netip.AddrPort, port uint16) (net.Conn, error) {
 	src, dst := n.dialAddrs(from, port)
 	c, err := gonet.DialTCPWithBind(ctx, n.stack, toFull(src), toFull(dst), protoOf(dst.Addr()))
+	if err != nil && src.Port() != 0 && strings.Contains(err.Error(), (&tcpip.ErrPortInUse{}).String()) {
+		// The client's port is still held by an earlier connection of
+		// the same client (TIME_WAIT): keep its address, not its port.
+		src = netip.AddrPortFrom(src.Addr(), 0)
+		c, err = gonet.DialTCPWithBind(ctx, n.stack, toFull(src), toFull(dst), protoOf(dst.Addr()))
+	}
 	if err != nil {
 		return nil, fmt.Errorf("slirp: connect to the container's tcp port %d from %s: %w", port, src, err)
 	}

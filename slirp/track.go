@@ -84,3 +84,10 @@ func (t *tracker) close() {
 }
 
 func (t *tracker) wait() { t.wg.Wait() }
+
+// count is the number of open connections and sockets (for tests).
+func (t *tracker) count() int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return len(t.closers)
+}
