@@ -80,8 +80,8 @@ func TestUsageError(t *testing.T) {
 		{"global flag first", []string{"--debug", "run", "--bogus"}, "unknown flag --bogus (see 'nook run --help')"},
 		{"missing argument", []string{"pull"}, `expected "<image>" (see 'nook pull --help')`},
 		{"missing input", []string{"load"}, "missing flags: --input=FILE (see 'nook load --help')"},
-		{"bad enum", []string{"run", "--rootfs", rootfs, "--network", "bridge", "true"},
-			`--network must be one of "none","host" but got "bridge" (see 'nook run --help')`},
+		{"bad enum", []string{"run", "--rootfs", rootfs, "--pull", "sometimes", "true"},
+			`--pull must be one of "missing","always","never" but got "sometimes" (see 'nook run --help')`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

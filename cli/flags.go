@@ -15,12 +15,14 @@ type isolation struct {
 	CapAdd      []string `placeholder:"CAP" help:"Add a capability to Docker's default set (ALL for all)."`
 	CapDrop     []string `placeholder:"CAP" help:"Drop a capability from the default set (ALL for all)."`
 	SecurityOpt []string `placeholder:"OPT" help:"no-new-privileges[=true|false] (default true), seccomp=unconfined."`
-	Network     string   `default:"none" enum:"none,host" help:"Network: none (a private namespace with only lo) or host."`
+	Network     string   `default:"${network}" placeholder:"MODE" help:"Network (default ${network}): slirp[:OPTS] (a private namespace with user-mode networking; OPTS: cidr=10.0.2.0/24,mtu=65520,allow_host_loopback=true,enable_ipv6=true,dns=IP), none (only lo) or host."`
 	Rm          bool     `help:"Remove the container and its changes to the image's files when it exits."`
+
+	net network // --network read, by options
 }
 
 type runCmd struct {
-	isolation
+	isolation `set:"network=slirp"`
 	registryFlags
 	Rootfs     string   `placeholder:"DIR" type:"existingdir" help:"Use DIR as the root filesystem instead of an image: every argument is then the command."`
 	Pull       string   `default:"missing" enum:"missing,always,never" help:"Pull the image: missing (if not stored), always, never."`
@@ -37,10 +39,10 @@ type runCmd struct {
 }
 
 type sandboxCmd struct {
-	isolation
-	Rw      []string `placeholder:"PATH" help:"Make a host path writable inside the sandbox."`
-	Ro      []string `placeholder:"PATH" help:"Bind a host path read-only (e.g. from under a hidden one)."`
-	Hide    []string `placeholder:"PATH" help:"Hide a host path (an empty directory or file in its place)."`
-	Root    bool     `help:"Appear as root (uid 0) inside the sandbox."`
-	Command []string `arg:"" passthrough:"partial" help:"Command and arguments."`
+	isolation `set:"network=none"`
+	Rw        []string `placeholder:"PATH" help:"Make a host path writable inside the sandbox."`
+	Ro        []string `placeholder:"PATH" help:"Bind a host path read-only (e.g. from under a hidden one)."`
+	Hide      []string `placeholder:"PATH" help:"Hide a host path (an empty directory or file in its place)."`
+	Root      bool     `help:"Appear as root (uid 0) inside the sandbox."`
+	Command   []string `arg:"" passthrough:"partial" help:"Command and arguments."`
 }

@@ -51,18 +51,14 @@ func (c *runCmd) Run(g *globals) error {
 // config is the init's config for a container on rootfs.
 func (c *runCmd) config(g *globals, rootfs string, o spec.Options, ids idPlan, id string) (*messages.Config, error) {
 	if o.Hostname == "" {
-		o.Hostname = defaultHostname(c.Network, id)
+		o.Hostname = defaultHostname(c.net.Mode, id)
 	}
 	s, err := spec.Container(rootfs, o)
 	if err != nil {
 		return nil, err
 	}
-	var resolv []byte
-	if c.Network == "host" {
-		resolv, _ = os.ReadFile("/etc/resolv.conf")
-	}
 	cfg := c.isolation.config(s, g)
-	cfg.Files = spec.EtcFiles(o.Hostname, c.Network, resolv)
+	cfg.Files = spec.NetworkEtcFiles(o.Hostname, c.net.etc(), c.net.hostResolv())
 	cfg.IDNote = ids.Note
 	return cfg, nil
 }
@@ -78,13 +74,16 @@ func (f *isolation) options(cmd []string, ids idPlan) (spec.Options, error) {
 	if f.Workdir != "" && !path.IsAbs(f.Workdir) {
 		return spec.Options{}, fmt.Errorf("invalid --workdir %q: the working directory must be an absolute path", f.Workdir)
 	}
+	if err := f.readNetwork(); err != nil {
+		return spec.Options{}, err
+	}
 	env, err := f.environment()
 	if err != nil {
 		return spec.Options{}, err
 	}
 	o := spec.Options{
 		Args: cmd, Env: env, Workdir: f.Workdir, Hostname: f.Hostname,
-		Terminal: f.TTY, CapAdd: f.CapAdd, CapDrop: f.CapDrop, Network: f.Network,
+		Terminal: f.TTY, CapAdd: f.CapAdd, CapDrop: f.CapDrop, Network: f.net.Mode,
 		NoNewPrivileges: true, Rootless: ids.Rootless, UIDMap: ids.UIDs, GIDMap: ids.GIDs,
 		CgroupWritable: f.CgroupnsRW, Unmask: unmasked(f.SecurityOpt),
 	}
@@ -166,7 +165,8 @@ func (f *isolation) config(s *specs.Spec, g *globals) *messages.Config {
 	if f.TTY {
 		s.Process.ConsoleSize = consoleSize()
 	}
-	cfg := &messages.Config{Spec: s, Init: f.Init, Stdin: f.Interactive, Seccomp: seccompOn(f.SecurityOpt), Debug: g.Debug}
+	cfg := &messages.Config{Spec: s, Init: f.Init, Stdin: f.Interactive, Seccomp: seccompOn(f.SecurityOpt), Debug: g.Debug,
+		Network: f.net.initConfig()}
 	if g.Debug {
 		b, _ := json.MarshalIndent(s, "", "  ")
 		fmt.Fprintf(g.Stderr, "%s\n", b)

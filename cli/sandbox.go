@@ -44,6 +44,7 @@ func (c *sandboxCmd) Run(g *globals) error {
 	}
 	cfg := c.isolation.config(s, g)
 	cfg.HostRoot = true
+	cfg.Files = c.net.sandboxFiles()
 	cfg.IDNote = ids.Note
 	return start(cfg, ids, &c.resources, newID(), nil)
 }

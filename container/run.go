@@ -113,6 +113,16 @@ func (r *Run) Start() (int, error) {
 		proc.kill()
 		return CodeFailed, err
 	}
+	nw, err := r.startNetwork(hostSock)
+	if err != nil {
+		proc.kill()
+		return CodeFailed, err
+	}
+	if nw != nil {
+		// Only once the container is gone: its processes use the network
+		// until the last one exits.
+		defer nw.Close()
+	}
 	if r.Started != nil {
 		defer r.Started(proc.pid)()
 	}

@@ -266,11 +266,11 @@ func EtcFiles(hostname, network string, hostResolv []byte) []mounts.File {
 func NetworkEtcFiles(hostname string, n EtcNetwork, hostResolv []byte) []mounts.File {
 	hosts := "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n127.0.1.1\t" + hostname + "\n"
 	if n.HostGateway.IsValid() {
-		hosts += n.HostGateway.String() + "\t" + strings.Join(hostGatewayNames, " ") + "\n"
+		hosts += HostGatewayEntry(n.HostGateway)
 	}
 	return []mounts.File{
 		{Path: "/etc/hostname", Data: hostname + "\n"},
 		{Path: "/etc/hosts", Data: hosts},
-		{Path: "/etc/resolv.conf", Data: resolvConf(n, hostResolv)},
+		{Path: "/etc/resolv.conf", Data: ResolvConf(n, hostResolv)},
 	}
 }

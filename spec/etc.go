@@ -19,14 +19,17 @@ type EtcNetwork struct {
 	HostGateway netip.Addr
 }
 
-// hostGatewayNames are podman's and Docker's names for the host.
-var hostGatewayNames = []string{"host.containers.internal", "host.docker.internal"}
+// HostGatewayEntry is the /etc/hosts line of podman's and Docker's names
+// for the host, at gw.
+func HostGatewayEntry(gw netip.Addr) string {
+	return gw.String() + "\thost.containers.internal host.docker.internal\n"
+}
 
-// resolvConf is the container's /etc/resolv.conf: the host's own with its
+// ResolvConf is the container's /etc/resolv.conf: the host's own with its
 // network, the forwarder with slirp (keeping the host's search domains and
 // options, as podman does: names resolve as they do on the host), nothing
 // without a network.
-func resolvConf(n EtcNetwork, hostResolv []byte) string {
+func ResolvConf(n EtcNetwork, hostResolv []byte) string {
 	switch n.Mode {
 	case "host":
 		return string(hostResolv)
