@@ -145,6 +145,13 @@ func TestTCPTransfer(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer c.Close()
+	checkEcho(t, c, size)
+}
+
+// checkEcho writes size bytes to c while reading them back, and compares
+// checksums.
+func checkEcho(t testing.TB, c net.Conn, size int64) {
+	t.Helper()
 	sent := make(chan []byte, 1)
 	go func() {
 		h := sha256.New()

@@ -1,0 +1,221 @@
+package slirp
+
+import (
+	"context"
+	"io"
+	"net"
+	"time"
+	"fmt"
+	"net/netip"
+	"os"
+	"os/exec"
+	"runtime"
+	"strings"
+	"testing"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// netns is a network namespace with a TAP configured as nook's init
+// configures it, and a locked OS thread inside it: sockets created by
+// functions passed to run live in the namespace. It needs real root
+// (unshare(CLONE_NEWNET) by one thread of a multithreaded process).
+type netns struct {
+	work chan func()
+	fd   int
+}
+
+func newNetns(t testing.TB, c Config) *netns {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("a TAP in a test network namespace needs root")
+	}
+	ns := &netns{work: make(chan func())}
+	ready := make(chan error)
+	go ns.thread(c, ready)
+	if err := <-ready; err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { close(ns.work) })
+	return ns
+}
+
+// thread never unlocks: the runtime ends a thread that exits locked, and
+// with it the namespace.
+func (ns *netns) thread(c Config, ready chan<- error) {
+	runtime.LockOSThread()
+	if err := unix.Unshare(unix.CLONE_NEWNET); err != nil {
+		ready <- fmt.Errorf("unshare: %w", err)
+		return
+	}
+	fd, err := openTap("tap0")
+	if err == nil {
+		err = configure("tap0", c)
+	}
+	ns.fd = fd
+	ready <- err
+	for f := range ns.work {
+		f()
+	}
+}
+
+func (ns *netns) run(f func()) {
+	done := make(chan struct{})
+	ns.work <- func() { f(); close(done) }
+	<-done
+}
+
+func openTap(name string) (int, error) {
+	fd, err := unix.Open("/dev/net/tun", unix.O_RDWR|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return -1, fmt.Errorf("open /dev/net/tun: %w", err)
+	}
+	var req [unix.IFNAMSIZ + 64]byte
+	copy(req[:], name)
+	*(*uint16)(unsafe.Pointer(&req[unix.IFNAMSIZ])) = unix.IFF_TAP | unix.IFF_NO_PI
+	if _, _, errno := unix.Syscall(unix.SYS_IOCTL, uintptr(fd), unix.TUNSETIFF, uintptr(unsafe.Pointer(&req[0]))); errno != 0 {
+		unix.Close(fd)
+		return -1, fmt.Errorf("TUNSETIFF: %w", errno)
+	}
+	return fd, nil
+}
+
+// configure does with ip(8), run from the namespace's thread, what the
+// init does with netlink.
+func configure(dev string, c Config) error {
+	c, _ = c.withDefaults()
+	ct, gw, _ := c.Addresses()
+	cmds := []string{
+		"link set lo up",
+		fmt.Sprintf("link set %s mtu %d", dev, c.MTU),
+		fmt.Sprintf("addr add %s/%d dev %s", ct, c.CIDR.Bits(), dev),
+		fmt.Sprintf("link set %s up", dev),
+		fmt.Sprintf("route add default via %s dev %s", gw, dev),
+	}
+	for _, cmd := range cmds {
+		if out, err := exec.Command("ip", strings.Fields(cmd)...).CombinedOutput(); err != nil {
+			return fmt.Errorf("ip %s: %v: %s", cmd, err, out)
+		}
+	}
+	return nil
+}
+
+// startOnTap runs a Network for c on a fresh namespace's TAP.
+func startOnTap(t testing.TB, c Config) (*netns, *Network) {
+	ns := newNetns(t, c)
+	n, err := Start(ns.fd, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { n.Close() })
+	return ns, n
+}
+
+// dial dials from inside the namespace; the socket then works from any
+// goroutine.
+func (ns *netns) dial(t testing.TB, network string, dst netip.AddrPort) net.Conn {
+	t.Helper()
+	var c net.Conn
+	var err error
+	ns.run(func() { c, err = dialKernel(network, dst) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// listen listens inside the namespace on the container's address.
+func (ns *netns) listen(t testing.TB, port uint16) net.Listener {
+	t.Helper()
+	var l net.Listener
+	var err error
+	ns.run(func() { l, err = net.Listen("tcp", fmt.Sprintf(":%d", port)) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	return l
+}
+
+func TestTapTCPAndUDP(t *testing.T) {
+	l, addr := listenHost(t, "127.0.0.1:0")
+	echoServer(t, l)
+	uaddr := udpEcho(t, "127.0.0.1:0")
+	ns, n := startOnTap(t, Config{AllowHostLoopback: true, DNS: []netip.AddrPort{}})
+	c := ns.dial(t, "tcp", netip.AddrPortFrom(n.gateway, addr.Port()))
+	roundTrip(t, c, "from a real kernel")
+	u := ns.dial(t, "udp", netip.AddrPortFrom(n.gateway, uaddr.Port()))
+	udpRoundTrip(t, u, "datagram from a real kernel")
+}
+
+func TestTapDNS(t *testing.T) {
+	up := fakeDNS(t, [4]byte{192, 0, 2, 7})
+	ns, n := startOnTap(t, Config{DNS: []netip.AddrPort{up}})
+	u := ns.dial(t, "udp", netip.AddrPortFrom(n.dns, 53))
+	q := query(42, "kernel.test")
+	u.Write(q)
+	u.SetReadDeadline(time.Now().Add(5 * time.Second))
+	buf := make([]byte, 512)
+	nr, err := u.Read(buf)
+	if err != nil || string(buf[:nr]) != string(answerA(q, [4]byte{192, 0, 2, 7})) {
+		t.Fatalf("reply % x, %v", buf[:nr], err)
+	}
+}
+
+func TestTapGatewayRefused(t *testing.T) {
+	l, addr := listenHost(t, "127.0.0.1:0")
+	echoServer(t, l)
+	ns, n := startOnTap(t, Config{DNS: []netip.AddrPort{}})
+	var err error
+	ns.run(func() {
+		var c net.Conn
+		if c, err = dialKernel("tcp", netip.AddrPortFrom(n.gateway, addr.Port())); err == nil {
+			c.Close()
+		}
+	})
+	if err == nil || !strings.Contains(err.Error(), "connection refused") {
+		t.Fatalf("want connection refused, got %v", err)
+	}
+}
+
+// TestTapTransfer sends 256 MiB from the kernel to a host echo server and
+// checks what comes back.
+func TestTapTransfer(t *testing.T) {
+	size := int64(256 << 20)
+	if testing.Short() {
+		size = 16 << 20
+	}
+	l, addr := listenHost(t, "127.0.0.1:0")
+	echoServer(t, l)
+	ns, n := startOnTap(t, Config{AllowHostLoopback: true, DNS: []netip.AddrPort{}})
+	c := ns.dial(t, "tcp", netip.AddrPortFrom(n.gateway, addr.Port()))
+	checkEcho(t, c, size)
+}
+
+func TestTapDialTCP(t *testing.T) {
+	ns, n := startOnTap(t, Config{DNS: []netip.AddrPort{}})
+	l := ns.listen(t, 8080)
+	from := netip.MustParseAddrPort("203.0.113.7:40000")
+	accepted := make(chan string, 1)
+	go func() {
+		c, err := l.Accept()
+		if err != nil {
+			accepted <- err.Error()
+			return
+		}
+		accepted <- c.RemoteAddr().String()
+		io.Copy(c, c)
+		c.Close()
+	}()
+	c, err := n.DialTCP(context.Background(), from, 8080)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if got := <-accepted; got != from.String() {
+		t.Fatalf("the container saw %s, want %s", got, from)
+	}
+	checkEcho(t, c, 32<<20)
+}
