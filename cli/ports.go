@@ -77,6 +77,53 @@ func recordPorts(id, name string, b *ports.Bound) (func(), error) {
 	return state.RecordPorts(state.Dir(), rec)
 }
 
+// publishedPorts carries a run's published ports from the bind (before
+// the container runs; for an image in Prepare, once its ExposedPorts are
+// known) to the network (Serve) and the exit (Close). Its methods do
+// nothing when nothing is published.
+type publishedPorts struct {
+	b        *ports.Bound
+	id, name string
+}
+
+// bind publishes c's ports (see publish) for container id, which nook port
+// also finds by name (its hostname).
+func (p *publishedPorts) bind(c *runCmd, exposed []string, id, name string) error {
+	b, err := publish(c, exposed)
+	if err != nil {
+		return err
+	}
+	p.b, p.id, p.name = b, id, name
+	return nil
+}
+
+// onNetwork starts relaying into the container's network and records the
+// ports for nook port; the function it returns undoes both, and must run
+// before the network is closed.
+func (p *publishedPorts) onNetwork(d ports.Dialer) func() {
+	if p == nil || p.b == nil {
+		return func() {}
+	}
+	p.b.Serve(d)
+	remove, err := recordPorts(p.id, p.name, p.b)
+	if err != nil {
+		// The ports work; only nook port will not list them.
+		fmt.Fprintf(os.Stderr, "nook: %v\n", err)
+		remove = func() {}
+	}
+	return func() {
+		remove()
+		p.b.Close()
+	}
+}
+
+// close releases the host ports on every path, the container started or not.
+func (p *publishedPorts) close() {
+	if p != nil {
+		p.b.Close()
+	}
+}
+
 type portCmd struct {
 	Container string `arg:"" help:"Container (id, id prefix or name)."`
 	Port      string `arg:"" optional:"" placeholder:"PRIVATE_PORT[/PROTO]" help:"Show only the host addresses of this container port."`

@@ -2,7 +2,10 @@ package cli
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"net"
+	"net/netip"
 	"os"
 	"strconv"
 	"strings"
@@ -154,3 +157,41 @@ func TestRecordPorts(t *testing.T) {
 		t.Errorf("nook port printed %q, want %q", out.String(), want)
 	}
 }
+
+// TestPublishedPortsLifecycle: bound before the run, served and recorded
+// once the network is up, gone at the exit.
+func TestPublishedPortsLifecycle(t *testing.T) {
+	t.Setenv("XDG_RUNTIME_DIR", t.TempDir())
+	c := &runCmd{Publish: []string{"127.0.0.1::80"}}
+	c.Network = "slirp"
+	pp := &publishedPorts{}
+	if err := pp.bind(c, nil, "bbbbbbbbbbbb", "box"); err != nil {
+		t.Fatal(err)
+	}
+	defer pp.close()
+	addr := pp.b.Ports()[0].HostAddr()
+	stop := pp.onNetwork(refuseAll{})
+	if _, err := findPublished("box"); err != nil {
+		t.Errorf("not recorded while running: %v", err)
+	}
+	stop()
+	if _, err := findPublished("box"); err == nil {
+		t.Error("still recorded after the exit")
+	}
+	if c, err := net.Dial("tcp", addr); err == nil {
+		c.Close()
+		t.Error("still listening after the exit")
+	}
+	var none *publishedPorts
+	none.onNetwork(refuseAll{})()
+	none.close()
+	(&publishedPorts{}).onNetwork(refuseAll{})()
+}
+
+type refuseAll struct{}
+
+func (refuseAll) DialTCP(context.Context, netip.AddrPort, uint16) (net.Conn, error) {
+	return nil, errors.New("refused")
+}
+
+func (refuseAll) DialUDP(netip.AddrPort, uint16) (net.Conn, error) { return nil, errors.New("refused") }
