@@ -14,11 +14,8 @@ import (
 // canned: the query's id and question followed by one A record.
 func fakeDNS(t testing.TB, ip [4]byte) netip.AddrPort {
 	t.Helper()
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { pc.Close() })
+	pc, l := listenBoth(t)
+	t.Cleanup(func() { pc.Close(); l.Close() })
 	go func() {
 		buf := make([]byte, 512)
 		for {
@@ -29,14 +26,27 @@ func fakeDNS(t testing.TB, ip [4]byte) netip.AddrPort {
 			pc.WriteTo(answerA(buf[:n], ip), from)
 		}
 	}()
-	addr := pc.LocalAddr().(*net.UDPAddr).AddrPort()
-	l, err := net.Listen("tcp", addr.String())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { l.Close() })
 	go serveDNSTCP(l, ip)
-	return addr
+	return pc.LocalAddr().(*net.UDPAddr).AddrPort()
+}
+
+// listenBoth opens a UDP socket and a TCP listener on one port of
+// 127.0.0.1, retrying when the TCP side of a free UDP port is taken.
+func listenBoth(t testing.TB) (net.PacketConn, net.Listener) {
+	for try := 0; ; try++ {
+		pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		l, err := net.Listen("tcp", pc.LocalAddr().String())
+		if err == nil {
+			return pc, l
+		}
+		pc.Close()
+		if try == 10 {
+			t.Fatal(err)
+		}
+	}
 }
 
 func serveDNSTCP(l net.Listener, ip [4]byte) {

@@ -27,6 +27,7 @@ type Network struct {
 	// gateway6 and dns6 are valid with Config.IPv6.
 	gateway6, dns6 netip.Addr
 	dnsFwd         *dnsForwarder
+	ping           *pinger
 	track          tracker
 	// ctx ends the host dials in progress when the network closes.
 	ctx    context.Context

@@ -2,19 +2,21 @@ package slirp
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net"
-	"time"
-	"fmt"
 	"net/netip"
 	"os"
 	"os/exec"
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
+	"gvisor.dev/gvisor/pkg/tcpip/checksum"
+	"gvisor.dev/gvisor/pkg/tcpip/header"
 )
 
 // netns is a network namespace with a TAP configured as nook's init
@@ -218,4 +220,90 @@ func TestTapDialTCP(t *testing.T) {
 		t.Fatalf("the container saw %s, want %s", got, from)
 	}
 	checkEcho(t, c, 32<<20)
+}
+
+// TestTapPing pings this host's non-loopback address from the kernel in
+// the namespace (a raw socket there: the test is root). The host must
+// allow ping sockets to the test's group: the test widens
+// net.ipv4.ping_group_range of the host's namespace for its duration.
+func TestTapPing(t *testing.T) {
+	ip := hostAddress(t)
+	allowPing(t)
+	ns, n := startOnTap(t, Config{DNS: []netip.AddrPort{}})
+	var pc net.PacketConn
+	var err error
+	ns.run(func() { pc, err = net.ListenPacket("ip4:icmp", "0.0.0.0") })
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pc.Close()
+	for _, dst := range []netip.Addr{ip, n.gateway} {
+		if err := ping(pc, dst, 0x4242); err != nil {
+			t.Errorf("ping %s: %v", dst, err)
+		}
+	}
+}
+
+// ping sends echo requests to dst until one is answered.
+func ping(pc net.PacketConn, dst netip.Addr, ident uint16) error {
+	buf := make([]byte, 1500)
+	for seq := uint16(1); seq <= 3; seq++ {
+		req := header.ICMPv4(make([]byte, header.ICMPv4MinimumSize+8))
+		req.SetType(header.ICMPv4Echo)
+		req.SetIdent(ident)
+		req.SetSequence(seq)
+		copy(req.Payload(), "nookping")
+		req.SetChecksum(^checksum.Checksum(req, 0))
+		if _, err := pc.WriteTo(req, &net.IPAddr{IP: dst.AsSlice()}); err != nil {
+			return err
+		}
+		pc.SetReadDeadline(time.Now().Add(time.Second))
+		for {
+			nr, from, err := pc.ReadFrom(buf)
+			if err != nil {
+				break
+			}
+			r := header.ICMPv4(buf[:nr])
+			if from.String() == dst.String() && nr >= header.ICMPv4MinimumSize && r.Type() == header.ICMPv4EchoReply &&
+				r.Ident() == ident && r.Sequence() == seq && string(r.Payload()) == "nookping" {
+				return nil
+			}
+		}
+	}
+	return fmt.Errorf("no echo reply")
+}
+
+// TestTapPingRefusedByHost: with ping sockets refused, echo requests to
+// outside go unanswered (no made-up replies) and the gateway still answers.
+func TestTapPingRefusedByHost(t *testing.T) {
+	ip := hostAddress(t)
+	setPingGroups(t, "1 0")
+	ns, n := startOnTap(t, Config{DNS: []netip.AddrPort{}})
+	var pc net.PacketConn
+	var err error
+	ns.run(func() { pc, err = net.ListenPacket("ip4:icmp", "0.0.0.0") })
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pc.Close()
+	if err := ping(pc, ip, 0x4343); err == nil {
+		t.Errorf("ping %s answered with ping sockets refused", ip)
+	}
+	if err := ping(pc, n.gateway, 0x4343); err != nil {
+		t.Errorf("ping %s: %v", n.gateway, err)
+	}
+}
+
+func allowPing(t *testing.T) { setPingGroups(t, "0 2147483647") }
+
+func setPingGroups(t *testing.T, groups string) {
+	const sysctl = "/proc/sys/net/ipv4/ping_group_range"
+	old, err := os.ReadFile(sysctl)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(sysctl, []byte(groups), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.WriteFile(sysctl, old, 0o644) })
 }
