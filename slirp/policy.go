@@ -27,6 +27,9 @@ func (n *Network) hostTarget(dst netip.AddrPort) (netip.AddrPort, error) {
 		return netip.AddrPortFrom(lo, dst.Port()), nil
 	case a.IsLoopback(), a.IsUnspecified(), a.IsMulticast(), a.IsInterfaceLocalMulticast():
 		return netip.AddrPort{}, errRefused
+	case a.Is6() && a.IsLinkLocalUnicast():
+		// Meaningless on the host without the container's zone.
+		return netip.AddrPort{}, errRefused
 	case n.cfg.CIDR.Contains(a), a.Is6() && n.cfg.IPv6 && cidr6.Contains(a):
 		// The DNS address is served in-process (dns.go); every other
 		// address of the subnet is nobody.

@@ -95,6 +95,12 @@ func configure(dev string, c Config) error {
 		fmt.Sprintf("link set %s up", dev),
 		fmt.Sprintf("route add default via %s dev %s", gw, dev),
 	}
+	if c.IPv6 {
+		ct6, gw6, _ := c.Addresses6()
+		cmds = append(cmds,
+			fmt.Sprintf("-6 addr add %s/64 dev %s nodad", ct6, dev),
+			fmt.Sprintf("-6 route add default via %s dev %s", gw6, dev))
+	}
 	for _, cmd := range cmds {
 		if out, err := exec.Command("ip", strings.Fields(cmd)...).CombinedOutput(); err != nil {
 			return fmt.Errorf("ip %s: %v: %s", cmd, err, out)
@@ -306,4 +312,31 @@ func setPingGroups(t *testing.T, groups string) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { os.WriteFile(sysctl, old, 0o644) })
+}
+
+func TestTapIPv6(t *testing.T) {
+	l, addr := listenHost(t, "[::1]:0")
+	echoServer(t, l)
+	uaddr := udpEcho(t, "[::1]:0")
+	up := fakeDNS(t, [4]byte{192, 0, 2, 66})
+	c := Config{AllowHostLoopback: true, IPv6: true, DNS: []netip.AddrPort{up}}
+	ns, n := startOnTap(t, c)
+	_, gw6, dns6 := c.Addresses6()
+	conn := ns.dial(t, "tcp", netip.AddrPortFrom(gw6, addr.Port()))
+	roundTrip(t, conn, "over IPv6")
+	u := ns.dial(t, "udp", netip.AddrPortFrom(gw6, uaddr.Port()))
+	udpRoundTrip(t, u, "datagram over IPv6")
+	d := ns.dial(t, "udp", netip.AddrPortFrom(dns6, 53))
+	q := query(66, "six.test")
+	d.Write(q)
+	d.SetReadDeadline(time.Now().Add(5 * time.Second))
+	buf := make([]byte, 512)
+	nr, err := d.Read(buf)
+	if err != nil || string(buf[:nr]) != string(answerA(q, [4]byte{192, 0, 2, 66})) {
+		t.Fatalf("reply % x, %v", buf[:nr], err)
+	}
+	// IPv4 still works beside it.
+	l4, addr4 := listenHost(t, "127.0.0.1:0")
+	echoServer(t, l4)
+	roundTrip(t, ns.dial(t, "tcp", netip.AddrPortFrom(n.gateway, addr4.Port())), "and IPv4")
 }
