@@ -349,13 +349,8 @@ func netDNSServer(t *testing.T) string {
 	if err != nil {
 		t.Fatal("no dnsmasq: .ci/setup installs dnsmasq-base")
 	}
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := pc.LocalAddr().String()
+	addr := netFreePort(t)
 	_, port, _ := net.SplitHostPort(addr)
-	pc.Close()
 	cmd := exec.Command(bin, "--no-daemon", "--port="+port, "--listen-address=127.0.0.1", "--bind-interfaces",
 		"--no-resolv", "--no-hosts", "--address=/test.nook/198.18.0.7", "--pid-file=")
 	var out strings.Builder
@@ -381,6 +376,27 @@ func netDNSServer(t *testing.T) string {
 		t.Fatalf("dnsmasq on %s does not answer:\n%s", addr, out.String())
 	}
 	return addr
+}
+
+// netFreePort is a 127.0.0.1 address whose port is free for both TCP and
+// UDP (dnsmasq binds both), for a server that picks no port of its own.
+func netFreePort(t *testing.T) string {
+	t.Helper()
+	for try := 0; try < 20; try++ {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		addr := ln.Addr().String()
+		pc, err := net.ListenPacket("udp", addr)
+		ln.Close()
+		if err == nil {
+			pc.Close()
+			return addr
+		}
+	}
+	t.Fatal("no port free for both TCP and UDP on 127.0.0.1")
+	return ""
 }
 
 // netUserProcesses lists the test user's processes ("PID COMM").
