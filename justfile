@@ -9,9 +9,11 @@ testdata := "./testdata/probe ./testdata/rootfs ./testdata/fakesystemd"
 
 default: check
 
-# The static binary, bin/nook.
+# The static binary, bin/nook, with the init program embedded (initbin/:
+# a container start then does not pay for the CLI's dependencies twice).
 build:
-    CGO_ENABLED=0 go build -trimpath -ldflags '-s -w' -o bin/nook .
+    CGO_ENABLED=0 go build -trimpath -ldflags '-s -w' -o initbin/nook-init ./initbin/program
+    CGO_ENABLED=0 go build -tags nookinit -trimpath -ldflags '-s -w' -o bin/nook .
 
 # Unit and end-to-end tests. As root: e2e runs nook as the user nooktest.
 test:

@@ -83,17 +83,13 @@ func (r *Run) Start() (int, error) {
 		return CodeFailed, err
 	}
 	defer io.close()
-	path := "/proc/self/exe"
-	if r.Config.Init {
-		self, err := sealedSelf()
-		if err != nil {
-			unix.Close(initSock)
-			return CodeFailed, err
-		}
-		defer self.Close()
-		// Resolved by the child at execve, where the descriptor is still
-		// open (it is closed on exec).
-		path = fmt.Sprintf("/proc/self/fd/%d", self.Fd())
+	path, exe, err := r.initExecutable()
+	if err != nil {
+		unix.Close(initSock)
+		return CodeFailed, err
+	}
+	if exe != nil {
+		defer exe.Close()
 	}
 	sock := os.NewFile(uintptr(initSock), "init-socket")
 	proc, err := spawn(path, [4]*os.File{io.child[0], io.child[1], io.child[2], sock}, r.sysProcAttr())

@@ -2,10 +2,10 @@ package container
 
 import (
 	"fmt"
-	"io"
 	"os"
 
 	"golang.org/x/sys/unix"
+	"nook/initbin"
 )
 
 // sealedSelf copies the running binary into a sealed memfd for --init.
@@ -15,27 +15,12 @@ import (
 // (the CVE-2019-5736 class). Without --init no nook code outlives execve,
 // so the copy is only paid for here.
 func sealedSelf() (*os.File, error) {
-	fd, err := unix.MemfdCreate("nook-init", unix.MFD_CLOEXEC|unix.MFD_ALLOW_SEALING)
-	if err != nil {
-		return nil, fmt.Errorf("memfd for the init: %w", err)
-	}
-	f := os.NewFile(uintptr(fd), "nook-init")
 	self, err := os.Open("/proc/self/exe")
 	if err != nil {
-		f.Close()
 		return nil, fmt.Errorf("open own binary: %w", err)
 	}
 	defer self.Close()
-	if _, err := io.Copy(f, self); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("copy own binary: %w", err)
-	}
-	seals := unix.F_SEAL_SEAL | unix.F_SEAL_SHRINK | unix.F_SEAL_GROW | unix.F_SEAL_WRITE
-	if _, err := unix.FcntlInt(f.Fd(), unix.F_ADD_SEALS, seals); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("seal the init's copy: %w", err)
-	}
-	return f, nil
+	return initbin.SealedFrom(self)
 }
 
 // closeInherited marks every descriptor nook inherited beyond 0, 1 and 2
@@ -43,4 +28,27 @@ func sealedSelf() (*os.File, error) {
 // anyway: the init closes them before execve) or the id-map helpers.
 func closeInherited() {
 	_ = unix.CloseRange(3, ^uint(0), unix.CLOSE_RANGE_CLOEXEC)
+}
+
+// initExecutable is what the init is executed from: the embedded init
+// program in a sealed memfd (initbin), or else nook itself — a sealed copy
+// of it for --init, whose reaper outlives execve. A memfd is named by its
+// /proc/self/fd path, which the child resolves at execve while the
+// descriptor is still open (it is closed on exec); the caller closes the
+// file after the clone.
+func (r *Run) initExecutable() (string, *os.File, error) {
+	var f *os.File
+	var err error
+	switch {
+	case initbin.Embedded():
+		f, err = initbin.Open()
+	case r.Config.Init:
+		f, err = sealedSelf()
+	default:
+		return "/proc/self/exe", nil, nil
+	}
+	if err != nil {
+		return "", nil, err
+	}
+	return fmt.Sprintf("/proc/self/fd/%d", f.Fd()), f, nil
 }

@@ -192,7 +192,7 @@ func setup() error {
 		if err := copyExecutable(nookBin, env.nook); err != nil {
 			return fmt.Errorf("NOOK_E2E_BINARY: %w", err)
 		}
-	} else if err := goBuild(root, env.nook, "."); err != nil {
+	} else if err := buildNook(root, env.nook); err != nil {
 		return err
 	}
 	env.probe = filepath.Join(env.workDir, "probe")
@@ -238,8 +238,18 @@ func moduleRoot() (string, error) {
 	return filepath.Dir(mod), nil
 }
 
-func goBuild(dir, out, pkg string) error {
-	cmd := exec.Command("go", "build", "-trimpath", "-o", out, pkg)
+// buildNook builds nook as `just build` does: the init program first, then
+// nook with it embedded.
+func buildNook(root, out string) error {
+	if err := goBuild(root, filepath.Join(root, "initbin", "nook-init"), "./initbin/program"); err != nil {
+		return err
+	}
+	return goBuild(root, out, ".", "-tags", "nookinit")
+}
+
+func goBuild(dir, out, pkg string, flags ...string) error {
+	args := append(append([]string{"build", "-trimpath"}, flags...), "-o", out, pkg)
+	cmd := exec.Command("go", args...)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
 	var output bytes.Buffer
