@@ -57,7 +57,7 @@ if [[ -n ${NOOK:-} ]]; then
 	[[ -x $NOOK ]] || die "NOOK=$NOOK is not an executable"
 elif [[ ! -x bin/nook ]] || [[ -n $(find . -name '*.go' -newer bin/nook -print -quit) ]] || [[ go.mod -nt bin/nook ]]; then
 	echo "building bin/nook"
-	CGO_ENABLED=0 go build -trimpath -ldflags '-s -w' -o bin/nook .
+	just build
 fi
 
 # Everything the user touches lives in a directory it can reach: the

@@ -23,7 +23,7 @@ done
 
 if [[ ! -x bin/nook ]] || [[ -n $(find . -name '*.go' -newer bin/nook -print -quit) ]] || [[ go.mod -nt bin/nook ]]; then
 	echo "building bin/nook"
-	CGO_ENABLED=0 go build -trimpath -ldflags '-s -w' -o bin/nook .
+	just build
 fi
 
 # Everything the user runs lives in a directory it can reach: the checkout
