@@ -26,3 +26,15 @@ func lastCapFrom(path string) int {
 	}
 	return n
 }
+
+// Ambient lists every capability this kernel knows, as
+// syscall.SysProcAttr.AmbientCaps wants them: what a process cloned into a
+// new user namespace needs to keep across its execve.
+func Ambient() []uintptr {
+	last := LastCap()
+	c := make([]uintptr, 0, last+1)
+	for i := 0; i <= last; i++ {
+		c = append(c, uintptr(i))
+	}
+	return c
+}

@@ -9,6 +9,7 @@ import (
 	"syscall"
 
 	"golang.org/x/sys/unix"
+	"nook/caps"
 	"nook/nsinit"
 	"nook/userns"
 )
@@ -40,7 +41,7 @@ func probe(flags uintptr, args ...string) error {
 			Cloneflags:  flags,
 			UidMappings: []syscall.SysProcIDMap{{ContainerID: 0, HostID: os.Getuid(), Size: 1}},
 			GidMappings: []syscall.SysProcIDMap{{ContainerID: 0, HostID: os.Getgid(), Size: 1}},
-			AmbientCaps: allCaps(),
+			AmbientCaps: caps.Ambient(),
 		},
 	}
 	if userns.Privileged() {

@@ -154,7 +154,7 @@ func (r *Run) sysProcAttr() *syscall.SysProcAttr {
 		// to its uid 0, and the init is not that yet (newuidmap runs after
 		// the clone) or never (a sandbox keeps the caller's uid): ambient
 		// capabilities carry them across the init's execve instead.
-		attr.AmbientCaps = allCaps()
+		attr.AmbientCaps = caps.Ambient()
 	}
 	if r.Helpers == nil && len(s.Linux.UIDMappings) > 0 {
 		attr.UidMappings = sysMap(s.Linux.UIDMappings)
@@ -224,15 +224,6 @@ func cloneFlags(s *specs.Spec) uintptr {
 }
 
 func hasUserNS(s *specs.Spec) bool { return cloneFlags(s)&unix.CLONE_NEWUSER != 0 }
-
-func allCaps() []uintptr {
-	last := caps.LastCap()
-	c := make([]uintptr, 0, last+1)
-	for i := 0; i <= last; i++ {
-		c = append(c, uintptr(i))
-	}
-	return c
-}
 
 func sysMap(m []specs.LinuxIDMapping) []syscall.SysProcIDMap {
 	out := make([]syscall.SysProcIDMap, len(m))

@@ -33,7 +33,7 @@ func (ids IDs) sysProcAttr() *syscall.SysProcAttr {
 	// newuidmap runs after the clone, so the helper is not uid 0 of its
 	// namespace at its execve and would lose its capabilities there;
 	// ambient ones survive it (as for the container's init).
-	attr.AmbientCaps = allCaps()
+	attr.AmbientCaps = caps.Ambient()
 	if ids.Helpers == nil {
 		// The kernel lets a process write a one-id map of itself; Go's
 		// fork does it between the clone and the execve, with setgroups
@@ -49,15 +49,6 @@ func (ids IDs) sysProcAttr() *syscall.SysProcAttr {
 		attr.GidMappingsEnableSetgroups = false
 	}
 	return attr
-}
-
-func allCaps() []uintptr {
-	last := caps.LastCap()
-	c := make([]uintptr, 0, last+1)
-	for i := 0; i <= last; i++ {
-		c = append(c, uintptr(i))
-	}
-	return c
 }
 
 func sysMap(m []specs.LinuxIDMapping) []syscall.SysProcIDMap {
