@@ -47,8 +47,8 @@ func (n *Network) startDNS() error {
 
 // serveDNS reads queries until the network closes.
 func (n *Network) serveDNS(c *gonet.UDPConn) {
+	buf := make([]byte, 65535)
 	for {
-		buf := make([]byte, 65535)
 		nr, from, err := c.ReadFrom(buf)
 		if err != nil {
 			if n.track.isClosed() {
@@ -64,7 +64,7 @@ func (n *Network) serveDNS(c *gonet.UDPConn) {
 		default:
 			continue // too many at once: the client retries
 		}
-		query := buf[:nr]
+		query := append([]byte(nil), buf[:nr]...)
 		if !n.track.goFunc(func() {
 			defer func() { <-n.dnsFwd.inflight }()
 			c.WriteTo(n.dnsFwd.exchange(n.ctx, query), from)
@@ -97,11 +97,10 @@ func exchangeOne(ctx context.Context, up netip.AddrPort, query []byte) ([]byte, 
 		return nil, err
 	}
 	defer c.Close()
-	deadline := time.Now().Add(dnsTryTimeout)
-	if d, ok := ctx.Deadline(); ok && d.Before(deadline) {
-		deadline = d
-	}
-	c.SetDeadline(deadline)
+	c.SetDeadline(time.Now().Add(dnsTryTimeout))
+	// Close must not wait for an upstream that does not answer.
+	stop := context.AfterFunc(ctx, func() { c.SetDeadline(time.Now()) })
+	defer stop()
 	if _, err := c.Write(query); err != nil {
 		return nil, err
 	}

@@ -1,6 +1,7 @@
 package slirp
 
 import (
+	"net"
 	"net/netip"
 	"os"
 	"runtime"
@@ -79,4 +80,37 @@ func countFDs(t *testing.T) int {
 		}
 	}
 	return n
+}
+
+// TestCloseDoesNotWaitForUpstreams closes a network while a query waits
+// for an upstream that never answers.
+func TestCloseDoesNotWaitForUpstreams(t *testing.T) {
+	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pc.Close()
+	got := make(chan struct{}, 1)
+	go func() {
+		buf := make([]byte, 512)
+		if _, _, err := pc.ReadFrom(buf); err == nil {
+			got <- struct{}{}
+		}
+	}()
+	g := newGuest(t, Config{DNS: []netip.AddrPort{pc.LocalAddr().(*net.UDPAddr).AddrPort()}})
+	d := g.dialUDP(t, netip.AddrPortFrom(g.n.dns, 53))
+	for {
+		d.Write(query(9, "silent.test"))
+		select {
+		case <-got:
+		case <-time.After(200 * time.Millisecond):
+			continue
+		}
+		break
+	}
+	start := time.Now()
+	g.n.Close()
+	if el := time.Since(start); el > 500*time.Millisecond {
+		t.Fatalf("Close took %v", el)
+	}
 }
