@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Config describes one container's user-mode network. The zero value is
@@ -26,6 +27,9 @@ type Config struct {
 	// IPv6 adds fd00::/64 beside IPv4 (gateway fd00::2, DNS fd00::3,
 	// container fd00::100).
 	IPv6 bool
+
+	// udpIdle overrides the UDP flows' idle timeout (tests).
+	udpIdle time.Duration
 }
 
 const (
@@ -175,6 +179,9 @@ func (c Config) withDefaults() (Config, error) {
 	c.CIDR = c.CIDR.Masked()
 	if c.MTU == 0 {
 		c.MTU = defaultMTU
+	}
+	if c.udpIdle == 0 {
+		c.udpIdle = udpIdle
 	}
 	if c.MTU < minMTU || c.MTU > maxMTU || (c.IPv6 && c.MTU < 1280) {
 		return Config{}, fmt.Errorf("slirp: mtu %d out of range %d..%d", c.MTU, minMTU, maxMTU)

@@ -15,7 +15,7 @@ import (
 
 // udpIdle is how long a UDP flow lives without a datagram either way, as
 // slirp4netns and conntrack's default.
-var udpIdle = 60 * time.Second
+const udpIdle = 60 * time.Second
 
 func (n *Network) udpForwarder() *udp.Forwarder {
 	return udp.NewForwarder(n.stack, n.forwardUDP)
@@ -68,10 +68,10 @@ func (n *Network) relayUDP(guest, host net.Conn) {
 	last.Store(time.Now().UnixNano())
 	done := make(chan struct{})
 	go func() {
-		copyDatagrams(host, guest, &last)
+		copyDatagrams(host, guest, &last, n.cfg.udpIdle)
 		close(done)
 	}()
-	copyDatagrams(guest, host, &last)
+	copyDatagrams(guest, host, &last, n.cfg.udpIdle)
 	// Either direction ending (idle or closed) ends the flow.
 	guest.Close()
 	host.Close()
@@ -79,19 +79,19 @@ func (n *Network) relayUDP(guest, host net.Conn) {
 }
 
 // copyDatagrams copies src to dst one datagram at a time until src fails
-// or both directions have been idle for udpIdle; then it closes dst, which
+// or both directions have been idle for idle; then it closes dst, which
 // ends the other direction. A lost datagram (a failed write) is UDP.
-func copyDatagrams(dst, src net.Conn, last *atomic.Int64) {
+func copyDatagrams(dst, src net.Conn, last *atomic.Int64, idle time.Duration) {
 	buf := make([]byte, 65536)
 	for {
-		src.SetReadDeadline(time.Unix(0, last.Load()).Add(udpIdle))
+		src.SetReadDeadline(time.Unix(0, last.Load()).Add(idle))
 		nr, err := src.Read(buf)
 		switch {
 		case err == nil:
 		case errors.Is(err, syscall.ECONNREFUSED):
 			// The host's ICMP error for an earlier datagram.
 			continue
-		case isTimeout(err) && time.Since(time.Unix(0, last.Load())) < udpIdle:
+		case isTimeout(err) && time.Since(time.Unix(0, last.Load())) < idle:
 			// The other direction was active meanwhile.
 			continue
 		default:

@@ -80,11 +80,8 @@ func TestUDPGatewayRefusedByDefault(t *testing.T) {
 }
 
 func TestUDPFlowIdlesOut(t *testing.T) {
-	old := udpIdle
-	udpIdle = 200 * time.Millisecond
-	defer func() { udpIdle = old }()
 	addr := udpEcho(t, "127.0.0.1:0")
-	g := newGuest(t, Config{AllowHostLoopback: true, DNS: []netip.AddrPort{}})
+	g := newGuest(t, Config{AllowHostLoopback: true, DNS: []netip.AddrPort{}, udpIdle: 200 * time.Millisecond})
 	c := g.dialUDP(t, netip.AddrPortFrom(g.n.gateway, addr.Port()))
 	udpRoundTrip(t, c, "before")
 	waitFor(t, "the idle flow's sockets to close", func() bool { return g.n.track.count() == dnsSockets(g.n) })
