@@ -60,8 +60,13 @@ func (n network) initConfig() *messages.NetworkConfig {
 		return nil
 	}
 	ctr, gw, _ := n.slirp.Addresses()
-	return &messages.NetworkConfig{TAP: tapName, Address: netip.PrefixFrom(ctr, n.slirp.CIDR.Bits()),
+	c := &messages.NetworkConfig{TAP: tapName, Address: netip.PrefixFrom(ctr, n.slirp.CIDR.Bits()),
 		Gateway: gw, MTU: n.slirp.MTU, Options: n.Options}
+	if n.slirp.IPv6 {
+		ctr6, gw6, _ := n.slirp.Addresses6()
+		c.Address6, c.Gateway6 = netip.PrefixFrom(ctr6, 64), gw6
+	}
+	return c
 }
 
 // etc is what the generated /etc files say about the network.

@@ -66,6 +66,25 @@ func TestNetworkSlirpLink(t *testing.T) {
 	}
 }
 
+// enable_ipv6 adds fd00::100/64, the route via fd00::2 and the forwarder's
+// IPv6 address; the host's ::1 answers through the gateway.
+func TestNetworkIPv6(t *testing.T) {
+	ln, err := net.Listen("tcp", "[::1]:0")
+	if err != nil {
+		t.Skipf("no IPv6 loopback on the host: %v", err)
+	}
+	ln.Close()
+	srv := netTCPServer(t, "::1")
+	flags := []string{"--network", "slirp:enable_ipv6=true,allow_host_loopback=true"}
+	out := wantOK(t, netRun(t, flags, "sh", "-c",
+		"ip -o -6 addr show dev tap0 scope global; ip -6 route show default; cat /etc/resolv.conf; probe dial tcp [fd00::2]:"+srv.port+" ping6"))
+	for _, want := range []string{"inet6 fd00::100/64", "default via fd00::2 dev tap0", "nameserver 10.0.2.3\nnameserver fd00::3\n", netDigestLine([]byte("ping6"))} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output lacks %q:\n%s", want, out)
+		}
+	}
+}
+
 func TestNetworkNoneHasOnlyLoopback(t *testing.T) {
 	out := wantOK(t, netRun(t, []string{"--network", "none"}, "ls", "/sys/class/net"))
 	if out != "lo\n" {

@@ -149,6 +149,8 @@ func (e *encoder) network(n *NetworkConfig) {
 		e.str(n.Address.String())
 		e.str(n.Gateway.String())
 		e.u32(uint32(n.MTU))
+		e.str(text(n.Address6))
+		e.str(text(n.Gateway6))
 		e.str(n.Options)
 	}
 }
@@ -160,6 +162,7 @@ func (d *decoder) network() *NetworkConfig {
 	n := &NetworkConfig{TAP: d.str()}
 	addr, gw := d.str(), d.str()
 	n.MTU = int(d.u32())
+	addr6, gw6 := d.str(), d.str()
 	n.Options = d.str()
 	if d.err != nil {
 		return nil
@@ -171,7 +174,28 @@ func (d *decoder) network() *NetworkConfig {
 	if n.Gateway, err = netip.ParseAddr(gw); err != nil {
 		d.err = fmt.Errorf("network gateway: %w", err)
 	}
+	if addr6 != "" {
+		if n.Address6, err = netip.ParsePrefix(addr6); err != nil {
+			d.err = fmt.Errorf("network IPv6 address: %w", err)
+		}
+	}
+	if gw6 != "" {
+		if n.Gateway6, err = netip.ParseAddr(gw6); err != nil {
+			d.err = fmt.Errorf("network IPv6 gateway: %w", err)
+		}
+	}
 	return n
+}
+
+// text is v as text, "" for the zero value (whose String is "invalid ...").
+func text[T interface {
+	IsValid() bool
+	String() string
+}](v T) string {
+	if !v.IsValid() {
+		return ""
+	}
+	return v.String()
 }
 
 func (e *encoder) overlay(o *mounts.Overlay) {

@@ -40,7 +40,8 @@ func TestCodecCarriesSpec(t *testing.T) {
 			Stdin: true, Seccomp: true, Debug: true, IDNote: "note",
 			Overlay: &mounts.Overlay{Lower: []string{"/s/layers/b", "/s/layers/a"}, Upper: "/s/c/upper", Work: "/s/c/work"},
 			Network: &NetworkConfig{TAP: "tap0", Address: netip.MustParsePrefix("10.0.2.100/24"),
-				Gateway: netip.MustParseAddr("10.0.2.2"), MTU: 65520, Options: "allow_host_loopback=true"}}
+				Gateway: netip.MustParseAddr("10.0.2.2"), MTU: 65520, Options: "allow_host_loopback=true,enable_ipv6=true",
+				Address6: netip.MustParsePrefix("fd00::100/64"), Gateway6: netip.MustParseAddr("fd00::2")}}
 		m := Msg{Kind: KindStart, Config: c, Error: "e", Code: 3}
 		got, err := decodeMsg(encodeMsg(m))
 		if err != nil {

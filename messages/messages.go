@@ -70,6 +70,9 @@ type NetworkConfig struct {
 	Gateway netip.Addr
 	// MTU of the TAP device.
 	MTU int
+	// Address6 and Gateway6 are the IPv6 side (enable_ipv6), or zero.
+	Address6 netip.Prefix
+	Gateway6 netip.Addr
 	// Options are the --network slirp options as given. The init ignores
 	// them; they travel with the rest so that the host side starts its
 	// stack from the same config the init was given (Run.Prepare may

@@ -1,6 +1,7 @@
 package netconf
 
 import (
+	"net/netip"
 	"os"
 	"os/exec"
 	"strings"
@@ -43,8 +44,10 @@ func TestApplyInANetworkNamespace(t *testing.T) {
 }
 
 func kernelChild(t *testing.T) {
+	c := testConfig()
+	c.Address6, c.Gateway6 = netip.MustParsePrefix("fd00::100/64"), netip.MustParseAddr("fd00::2")
 	begin := time.Now()
-	fd, err := Apply(testConfig())
+	fd, err := Apply(c)
 	took := time.Since(begin)
 	if err != nil {
 		t.Fatal(err)
@@ -59,6 +62,8 @@ func kernelChild(t *testing.T) {
 		{[]string{"-o", "link", "show", "tap0"}, []string{"mtu 65520", "UP"}},
 		{[]string{"-o", "-4", "addr", "show", "dev", "tap0"}, []string{"inet 10.0.2.100/24"}},
 		{[]string{"-4", "route", "show", "default"}, []string{"default via 10.0.2.2 dev tap0"}},
+		{[]string{"-o", "-6", "addr", "show", "dev", "tap0"}, []string{"inet6 fd00::100/64"}},
+		{[]string{"-6", "route", "show", "default"}, []string{"default via fd00::2 dev tap0"}},
 	} {
 		out, err := exec.Command("ip", c.args...).CombinedOutput()
 		if err != nil {

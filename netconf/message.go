@@ -82,8 +82,14 @@ func (m *batch) linkUp(name string, mtu int) {
 // addr adds a as the address of the link with index.
 func (m *batch) addr(index int, a netip.Prefix, name string) {
 	start := m.begin(unix.RTM_NEWADDR, unix.NLM_F_CREATE|unix.NLM_F_EXCL, "add address "+a.String()+" to "+name)
+	// No duplicate address detection for IPv6: nothing else is on the
+	// link, and the address would be tentative (unusable) for a second.
+	var flags uint8
+	if a.Addr().Is6() {
+		flags = unix.IFA_F_NODAD
+	}
 	// ifaddrmsg: family, prefix length, flags, scope, index.
-	m.u8(family(a.Addr()), uint8(a.Bits()), 0, unix.RT_SCOPE_UNIVERSE)
+	m.u8(family(a.Addr()), uint8(a.Bits()), flags, unix.RT_SCOPE_UNIVERSE)
 	m.u32(uint32(index))
 	ip := a.Addr().AsSlice()
 	m.attr(unix.IFA_LOCAL, ip)
@@ -119,5 +125,9 @@ func requests(c Config, index int) *batch {
 	m.linkUp(c.TAP, c.MTU)
 	m.addr(index, c.Address, c.TAP)
 	m.defaultRoute(index, c.Gateway, c.TAP)
+	if c.Address6.IsValid() && c.Gateway6.IsValid() {
+		m.addr(index, c.Address6, c.TAP)
+		m.defaultRoute(index, c.Gateway6, c.TAP)
+	}
 	return m
 }

@@ -147,3 +147,31 @@ func split(t *testing.T, b []byte) [][]byte {
 	}
 	return out
 }
+
+// With IPv6 the batch gains its address (without duplicate address
+// detection) and default route, after IPv4's.
+func TestRequestsIPv6(t *testing.T) {
+	c := testConfig()
+	c.Address6, c.Gateway6 = netip.MustParsePrefix("fd00::100/64"), netip.MustParseAddr("fd00::2")
+	m := requests(c, 7)
+	msgs, err := syscall.ParseNetlinkMessage(m.b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(msgs) != 6 || len(m.what) != 6 {
+		t.Fatalf("%d messages, want 6", len(msgs))
+	}
+	addr, route := msgs[4], msgs[5]
+	if d := addr.Data; addr.Header.Type != unix.RTM_NEWADDR || d[0] != unix.AF_INET6 || d[1] != 64 || d[2] != unix.IFA_F_NODAD {
+		t.Errorf("ifaddrmsg %x", d[:unix.SizeofIfAddrmsg])
+	}
+	if ip, _ := netip.AddrFromSlice(attrsOf(t, addr)[unix.IFA_LOCAL]); ip != netip.MustParseAddr("fd00::100") {
+		t.Errorf("address %v", ip)
+	}
+	if route.Header.Type != unix.RTM_NEWROUTE || route.Data[0] != unix.AF_INET6 {
+		t.Errorf("route %+v", route.Header)
+	}
+	if gw, _ := netip.AddrFromSlice(attrsOf(t, route)[unix.RTA_GATEWAY]); gw != netip.MustParseAddr("fd00::2") {
+		t.Errorf("gateway %v", gw)
+	}
+}

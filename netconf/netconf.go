@@ -23,6 +23,9 @@ type Config struct {
 	Gateway netip.Addr
 	// MTU of the TAP device.
 	MTU int
+	// Address6 and Gateway6, when valid, are the IPv6 side.
+	Address6 netip.Prefix
+	Gateway6 netip.Addr
 }
 
 // Kernel is what Setup asks of the kernel: the seam the tests replace.

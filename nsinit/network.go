@@ -25,7 +25,8 @@ func startNetwork(c *messages.Config) error {
 		return loopbackUp()
 	}
 	begin := time.Now()
-	fd, err := netconf.Apply(netconf.Config{TAP: n.TAP, Address: n.Address, Gateway: n.Gateway, MTU: n.MTU})
+	fd, err := netconf.Apply(netconf.Config{TAP: n.TAP, Address: n.Address, Gateway: n.Gateway, MTU: n.MTU,
+		Address6: n.Address6, Gateway6: n.Gateway6})
 	if err != nil {
 		return err
 	}
