@@ -9,19 +9,41 @@ import (
 	"nook/slirp"
 )
 
-// startNetwork starts the user-mode network of a container with one
-// (Config.Network): the init sends the TAP device it made before anything
-// else, and the stack serves it from this process until Close. Nothing of
-// the network outlives the returned Network's Close.
-func (r *Run) startNetwork(sock int) (*slirp.Network, error) {
+// startNetwork hands the init its side of the network (Config.Network)
+// right after the clone, in the Network message, and starts the host's
+// side in the background: both are done while the id maps are written.
+// wait returns the running network (nil without one) or why there is
+// none; it must be called, and returns once the init has answered or died.
+// Nothing of the network outlives the returned Network's Close.
+func (r *Run) startNetwork(sock int) (wait func() (*slirp.Network, error), err error) {
 	n := r.Config.Network
 	if n == nil {
-		return nil, nil
+		return func() (*slirp.Network, error) { return nil, nil }, nil
 	}
 	cfg, err := slirp.ParseOptions(n.Options)
 	if err != nil {
 		return nil, failed("%v", err)
 	}
+	if err := messages.Send(sock, messages.Msg{Kind: messages.KindNetwork, Network: n}); err != nil {
+		return nil, failed("%v", err)
+	}
+	type started struct {
+		nw  *slirp.Network
+		err error
+	}
+	done := make(chan started, 1)
+	go func() {
+		nw, err := serveTAP(sock, cfg)
+		done <- started{nw, err}
+	}()
+	return func() (*slirp.Network, error) {
+		s := <-done
+		return s.nw, s.err
+	}, nil
+}
+
+// serveTAP starts the stack on the TAP device the init sends.
+func serveTAP(sock int, cfg slirp.Config) (*slirp.Network, error) {
 	fd, err := receiveTAP(sock)
 	if err != nil {
 		return nil, err

@@ -105,19 +105,27 @@ func (r *Run) Start() (int, error) {
 	sigs := make(chan os.Signal, 16)
 	signal.Notify(sigs, forwarded...)
 	defer signal.Stop(sigs)
-	if err := r.handOver(proc.pid, hostSock); err != nil {
-		proc.kill()
-		return CodeFailed, err
+	waitNetwork, err := r.startNetwork(hostSock)
+	if err == nil {
+		err = r.handOver(proc.pid, hostSock)
+		if err != nil {
+			// The init dies with it, which also ends the network's start.
+			proc.kill()
+		}
+		nw, nerr := waitNetwork()
+		if nw != nil {
+			// Only once the container is gone: its processes use the
+			// network until the last one exits.
+			defer nw.Close()
+		}
+		if err != nil {
+			return CodeFailed, err
+		}
+		err = nerr
 	}
-	nw, err := r.startNetwork(hostSock)
 	if err != nil {
 		proc.kill()
 		return CodeFailed, err
-	}
-	if nw != nil {
-		// Only once the container is gone: its processes use the network
-		// until the last one exits.
-		defer nw.Close()
 	}
 	if r.Started != nil {
 		defer r.Started(proc.pid)()

@@ -110,6 +110,7 @@ func encodeMsg(m Msg) []byte {
 	if m.Config != nil {
 		e.config(m.Config)
 	}
+	e.network(m.Network)
 	return e.b
 }
 
@@ -119,6 +120,7 @@ func decodeMsg(b []byte) (Msg, error) {
 	if d.flag() {
 		m.Config = d.config()
 	}
+	m.Network = d.network()
 	if d.err == nil && len(d.b) != 0 {
 		d.err = fmt.Errorf("%d trailing bytes", len(d.b))
 	}
@@ -138,7 +140,6 @@ func (e *encoder) config(c *Config) {
 		e.str(f.Data)
 	}
 	e.overlay(c.Overlay)
-	e.network(c.Network)
 	e.spec(c.Spec)
 }
 
@@ -223,7 +224,6 @@ func (d *decoder) config() *Config {
 		}
 	}
 	c.Overlay = d.overlay()
-	c.Network = d.network()
 	c.Spec = d.spec()
 	return c
 }

@@ -38,10 +38,7 @@ func TestCodecCarriesSpec(t *testing.T) {
 	for name, s := range map[string]*specs.Spec{"run": run, "sandbox": sandbox} {
 		c := &Config{Spec: s, Files: []mounts.File{{Path: "/etc/hosts", Data: "x"}}, HostRoot: true, Init: true,
 			Stdin: true, Seccomp: true, Debug: true, IDNote: "note",
-			Overlay: &mounts.Overlay{Lower: []string{"/s/layers/b", "/s/layers/a"}, Upper: "/s/c/upper", Work: "/s/c/work"},
-			Network: &NetworkConfig{TAP: "tap0", Address: netip.MustParsePrefix("10.0.2.100/24"),
-				Gateway: netip.MustParseAddr("10.0.2.2"), MTU: 65520, Options: "allow_host_loopback=true,enable_ipv6=true",
-				Address6: netip.MustParsePrefix("fd00::100/64"), Gateway6: netip.MustParseAddr("fd00::2")}}
+			Overlay: &mounts.Overlay{Lower: []string{"/s/layers/b", "/s/layers/a"}, Upper: "/s/c/upper", Work: "/s/c/work"}}
 		m := Msg{Kind: KindStart, Config: c, Error: "e", Code: 3}
 		got, err := decodeMsg(encodeMsg(m))
 		if err != nil {
@@ -102,8 +99,24 @@ func TestCodecNoOverlay(t *testing.T) {
 	if got.Config.Overlay != nil {
 		t.Errorf("overlay = %+v, want none", got.Config.Overlay)
 	}
-	if got.Config.Network != nil {
-		t.Errorf("network = %+v, want none", got.Config.Network)
+	if got.Network != nil {
+		t.Errorf("network = %+v, want none", got.Network)
+	}
+}
+
+// The Network message carries the network's side in the container.
+func TestCodecNetwork(t *testing.T) {
+	n := &NetworkConfig{TAP: "tap0", Address: netip.MustParsePrefix("10.0.2.100/24"),
+		Gateway: netip.MustParseAddr("10.0.2.2"), MTU: 65520, Options: "allow_host_loopback=true,enable_ipv6=true",
+		Address6: netip.MustParsePrefix("fd00::100/64"), Gateway6: netip.MustParseAddr("fd00::2")}
+	for _, want := range []*NetworkConfig{n, {TAP: "tap0", Address: n.Address, Gateway: n.Gateway, MTU: 1500}} {
+		got, err := decodeMsg(encodeMsg(Msg{Kind: KindNetwork, Network: want}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Kind != KindNetwork || got.Config != nil || got.Network == nil || *got.Network != *want {
+			t.Errorf("round trip: %+v, want %+v", got.Network, want)
+		}
 	}
 }
 
@@ -132,12 +145,7 @@ func TestSendRecvTAP(t *testing.T) {
 
 // A network config whose addresses do not parse is refused, not zeroed.
 func TestCodecRejectsBadNetwork(t *testing.T) {
-	s, err := spec.Container("/rootfs", fullOptions())
-	if err != nil {
-		t.Fatal(err)
-	}
-	c := &Config{Spec: s, Network: &NetworkConfig{TAP: "tap0", Address: netip.MustParsePrefix("10.0.2.100/24"), Gateway: netip.MustParseAddr("10.0.2.2")}}
-	b := encodeMsg(Msg{Kind: KindStart, Config: c})
+	b := encodeMsg(Msg{Kind: KindNetwork, Network: &NetworkConfig{TAP: "tap0", Address: netip.MustParsePrefix("10.0.2.100/24"), Gateway: netip.MustParseAddr("10.0.2.2")}})
 	bad := []byte(strings.Replace(string(b), "10.0.2.2", "10.0.2.x", 1))
 	if _, err := decodeMsg(bad); err == nil || !strings.Contains(err.Error(), "gateway") {
 		t.Errorf("decode of a bad gateway: %v", err)

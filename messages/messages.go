@@ -3,9 +3,11 @@
 // SOCK_SEQPACKET datagram, with descriptors passed alongside.
 //
 //	host                          init
+//	Network{Network} ────────►    (with a user-mode network, right after the clone:
+//	                              the init sets it up while the id maps are written)
+//	              ◄───────────    TAP{} + the TAP device's fd (the answer to Network,
+//	                              or Failed; before anything else the init sends)
 //	Start{Config} ───────────►    (sent once the id maps are written)
-//	              ◄───────────    TAP{} + the TAP device's fd (with Config.Network;
-//	                              always the first message the init sends)
 //	              ◄───────────    Pty{} + the pty master fd   (with -t)
 //	              ◄───────────    Failed{Error, Code}         (setup or exec failed)
 //	              ◄─── EOF ───    exec succeeded (the socket is close-on-exec)
@@ -27,10 +29,11 @@ import (
 type Kind string
 
 const (
-	KindStart  Kind = "start"
-	KindTAP    Kind = "tap"
-	KindPty    Kind = "pty"
-	KindFailed Kind = "failed"
+	KindNetwork Kind = "network"
+	KindStart   Kind = "start"
+	KindTAP     Kind = "tap"
+	KindPty     Kind = "pty"
+	KindFailed  Kind = "failed"
 )
 
 // Config is everything the init needs; it arrives in the Start message.
@@ -56,7 +59,10 @@ type Config struct {
 	// Network, when set, is the user-mode network's side in the container
 	// (--network slirp): the init creates and configures the TAP device
 	// and sends its descriptor to the host side, whose stack serves it.
-	Network *NetworkConfig
+	// It is not part of Start: the host sends it ahead in a Network
+	// message, so that the setup (half a millisecond) is done while the
+	// id maps are written rather than after.
+	Network *NetworkConfig `json:"-"`
 }
 
 // NetworkConfig is what the init configures in the container's network
@@ -82,9 +88,10 @@ type NetworkConfig struct {
 
 // Msg is one message.
 type Msg struct {
-	Kind   Kind
-	Config *Config
-	Error  string
+	Kind    Kind
+	Config  *Config
+	Network *NetworkConfig
+	Error   string
 	// Code is the exit status nook reports for a failure (125, 126, 127).
 	Code int
 }

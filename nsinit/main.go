@@ -50,6 +50,11 @@ func Main() {
 		}
 	}()
 	m, _, err := messages.Recv(syncFD)
+	var pre early
+	if err == nil && m.Kind == messages.KindNetwork && m.Network != nil {
+		pre = networkFirst(m.Network)
+		m, _, err = messages.Recv(syncFD)
+	}
 	if err != nil || m.Kind != messages.KindStart || m.Config == nil {
 		// The host side died before starting us: nobody to tell.
 		if !errors.Is(err, io.EOF) {
@@ -57,12 +62,17 @@ func Main() {
 		}
 		os.Exit(codeFailed)
 	}
-	err = start(m.Config)
+	err = start(m.Config, pre)
 	fail(err)
 }
 
 // fail reports err to the host side, which prints it, and exits.
 func fail(err error) {
+	os.Exit(report(err))
+}
+
+// report sends err to the host side and returns the exit status for it.
+func report(err error) int {
 	code := codeFailed
 	var ce *codeError
 	if errors.As(err, &ce) {
@@ -71,5 +81,5 @@ func fail(err error) {
 	if serr := messages.Send(syncFD, messages.Msg{Kind: messages.KindFailed, Error: err.Error(), Code: code}); serr != nil {
 		fmt.Fprintf(os.Stderr, "nook: %v\n", err)
 	}
-	os.Exit(code)
+	return code
 }

@@ -13,9 +13,9 @@ import (
 // start runs the setup in the order the kernel needs it: mounts need the
 // host's /proc (for descriptor paths), so they all happen before pivot_root;
 // the user is looked up in the container's own /etc afterwards.
-func start(c *messages.Config) error {
+func start(c *messages.Config, pre early) error {
 	s := c.Spec
-	if err := startNetwork(c); err != nil {
+	if err := finishNetwork(c, pre); err != nil {
 		return err
 	}
 	if err := assemble(c); err != nil {
