@@ -45,7 +45,12 @@ func (c *runCmd) Run(g *globals) error {
 			return err
 		}
 	}
-	return start(cfg, ids, &c.resources, id, nil)
+	pp := &publishedPorts{}
+	defer pp.close()
+	if err := pp.bind(c, nil, id, cfg.Spec.Hostname); err != nil {
+		return err
+	}
+	return start(cfg, ids, &c.resources, id, nil, pp)
 }
 
 // config is the init's config for a container on rootfs.
@@ -176,13 +181,16 @@ func (f *isolation) config(s *specs.Spec, g *globals) *messages.Config {
 
 // start runs the container; prepare, when set, makes the final config
 // while the init starts (container.Run.Prepare).
-func start(cfg *messages.Config, ids idPlan, res *resources, id string, prepare func() (*messages.Config, error)) error {
+func start(cfg *messages.Config, ids idPlan, res *resources, id string, prepare func() (*messages.Config, error), pp *publishedPorts) error {
 	cg, err := res.cgroup(id)
 	if err != nil {
 		return err
 	}
 	r := &container.Run{Config: cfg, Helpers: ids.Helpers, SubUIDs: ids.SubUIDs, SubGIDs: ids.SubGIDs,
 		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Cgroup: cg, Prepare: prepare}
+	if pp != nil {
+		r.OnNetwork = pp.onNetwork
+	}
 	if cg != nil {
 		r.Started = func(pid int) func() { return register(id, r.Config, cg)(pid) }
 	}

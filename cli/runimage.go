@@ -43,9 +43,13 @@ func (c *runCmd) runImage(g *globals) error {
 	if err != nil {
 		return err
 	}
+	if _, err := checkPublish(c); err != nil {
+		return err
+	}
 	p := &imageRun{c: c, g: g, ids: ids, id: id, image: args[0], args: args[1:]}
 	defer p.close()
-	err = start(early, ids, &c.resources, id, p.prepare)
+	defer p.ports.close()
+	err = start(early, ids, &c.resources, id, p.prepare, &p.ports)
 	if rerr := p.remove(); rerr != nil && err == nil {
 		err = rerr
 	}
@@ -72,6 +76,7 @@ type imageRun struct {
 	args  []string
 	st    *imageStore
 	fs    *rootfs.Rootfs
+	ports publishedPorts
 }
 
 func (p *imageRun) prepare() (*messages.Config, error) {
@@ -86,6 +91,13 @@ func (p *imageRun) prepare() (*messages.Config, error) {
 	}
 	cf, err := images.Config(st.Store, img)
 	if err != nil {
+		return nil, err
+	}
+	host := p.c.Hostname
+	if host == "" {
+		host = p.id
+	}
+	if err := p.ports.bind(p.c, sortedKeys(cf.Config.ExposedPorts), p.id, host); err != nil {
 		return nil, err
 	}
 	cmd, err := p.c.command(cf.Config, p.args, p.image)

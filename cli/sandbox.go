@@ -46,7 +46,7 @@ func (c *sandboxCmd) Run(g *globals) error {
 	cfg.HostRoot = true
 	cfg.Files = c.net.sandboxFiles()
 	cfg.IDNote = ids.Note
-	return start(cfg, ids, &c.resources, newID(), nil)
+	return start(cfg, ids, &c.resources, newID(), nil, nil)
 }
 
 // existing makes each path absolute and checks it is there: a sandbox

@@ -15,6 +15,7 @@ import (
 	"nook/caps"
 	"nook/cgroups"
 	"nook/messages"
+	"nook/ports"
 	"nook/userns"
 )
 
@@ -51,6 +52,10 @@ type Run struct {
 	// the id helpers run meanwhile, so work such as finding an image and
 	// making its root filesystem costs no time of its own.
 	Prepare func() (*messages.Config, error)
+	// OnNetwork, when set, is called once the network is up (published
+	// ports start relaying into it); what it returns is called before the
+	// network is closed.
+	OnNetwork func(d ports.Dialer) func()
 }
 
 // Error is a failure of nook itself or of the command's start, with the
@@ -117,6 +122,9 @@ func (r *Run) Start() (int, error) {
 			// Only once the container is gone: its processes use the
 			// network until the last one exits.
 			defer nw.Close()
+			if r.OnNetwork != nil && err == nil && nerr == nil {
+				defer r.OnNetwork(nw)()
+			}
 		}
 		if err != nil {
 			return CodeFailed, err

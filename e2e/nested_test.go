@@ -14,12 +14,12 @@ import (
 // the setuid helpers cannot work, and maps the caller's id alone.
 func TestNestedRunInSandbox(t *testing.T) {
 	outer := []string{"sandbox", "--security-opt", "seccomp=unconfined", "--security-opt", "unmask=ALL", "--"}
-	r := nook(t, append(outer, env.nook, "run", "--rootfs", rootfs(t), "--", "cat", "/proc/self/uid_map")...)
+	r := nook(t, append(outer, env.nook, "run", "--network", "none", "--rootfs", rootfs(t), "--", "cat", "/proc/self/uid_map")...)
 	wantCode(t, r, 0)
 	if f := strings.Fields(r.Stdout); len(f) != 3 || f[0] != "0" || f[1] != strconv.Itoa(env.uid) || f[2] != "1" {
 		t.Errorf("inner uid_map = %q, want 0 %d 1", r.Stdout, env.uid)
 	}
-	r = nook(t, append(outer, env.nook, "run", "-u", "1000", "--rootfs", rootfs(t), "--", "id")...)
+	r = nook(t, append(outer, env.nook, "run", "--network", "none", "-u", "1000", "--rootfs", rootfs(t), "--", "id")...)
 	wantCode(t, r, 125)
 	oneLine(t, r, "no_new_privs")
 }
