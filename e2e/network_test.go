@@ -71,7 +71,7 @@ func TestNetworkSlirpLink(t *testing.T) {
 func TestNetworkIPv6(t *testing.T) {
 	ln, err := net.Listen("tcp", "[::1]:0")
 	if err != nil {
-		t.Skipf("no IPv6 loopback on the host: %v", err)
+		t.Fatalf("no IPv6 loopback on the host: %v", err)
 	}
 	ln.Close()
 	srv := netTCPServer(t, "::1")

@@ -21,10 +21,10 @@ func TestApplyInANetworkNamespace(t *testing.T) {
 		return
 	}
 	if _, err := os.Stat("/dev/net/tun"); err != nil {
-		t.Skipf("no /dev/net/tun: %v", err)
+		t.Fatalf("no /dev/net/tun (.ci/setup makes it usable): %v", err)
 	}
 	if _, err := exec.LookPath("ip"); err != nil {
-		t.Skip("no iproute2")
+		t.Fatal("no iproute2 (.ci/setup installs it)")
 	}
 	cmd := exec.Command(os.Args[0], "-test.run=^TestApplyInANetworkNamespace$", "-test.v")
 	cmd.Env = append(os.Environ(), kernelChildEnv+"=1")
