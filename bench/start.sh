@@ -3,6 +3,9 @@
 # /bin/true in the busybox test rootfs, and a sandbox of the host's own /,
 # each with bubblewrap and with nook. The measured commands run as the
 # unprivileged test user, as users run them. Run as root (after .ci/setup).
+# nook run gets --network none: bwrap --unshare-all gives a network namespace
+# with only lo, which is what that is (nook's default, slirp, is measured by
+# just bench-net).
 #
 #   bench/start.sh            results also in bin/bench/start.json
 #   RUNS=50 bench/start.sh    fewer runs
@@ -45,7 +48,7 @@ home=$(getent passwd "$user" | cut -d: -f6)
 		PATH=/usr/local/bin:/usr/bin:/bin XDG_RUNTIME_DIR="$work/run" \
 		hyperfine --warmup "$warmup" --runs "$runs" -N --export-json "$work/out/start.json" \
 		-n "bwrap rootfs" "bwrap --unshare-all --ro-bind $rootfs / --proc /proc --dev /dev /bin/true" \
-		-n "nook run" "$work/nook run --rootfs $rootfs -- /bin/true" \
+		-n "nook run" "$work/nook run --network none --rootfs $rootfs -- /bin/true" \
 		-n "bwrap host" "bwrap --unshare-all --ro-bind / / --proc /proc --dev /dev --tmpfs /tmp /bin/true" \
 		-n "nook sandbox" "$work/nook sandbox -- /bin/true"
 )
@@ -82,7 +85,7 @@ if id -u "$plain" >/dev/null 2>&1; then
 			PATH=/usr/local/bin:/usr/bin:/bin XDG_RUNTIME_DIR="$work/run1" \
 			hyperfine --warmup "$warmup" --runs "$runs" -N --export-json "$work/out/start1.json" \
 			-n "bwrap rootfs" "bwrap --unshare-all --ro-bind $work/rootfs1 / --proc /proc --dev /dev /bin/true" \
-			-n "nook run, one id" "$work/nook run --rootfs $work/rootfs1 -- /bin/true"
+			-n "nook run, one id" "$work/nook run --network none --rootfs $work/rootfs1 -- /bin/true"
 	)
 	cp "$work/out/start1.json" bin/bench/start-one-id.json
 	echo "median start-up, user $plain without subordinate ids (bin/bench/start-one-id.json):"
