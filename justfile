@@ -70,5 +70,9 @@ bench-start:
 bench-pull:
     bash bench/pull.sh
 
+# iperf3 throughput container<->host against slirp4netns and pasta (root; needs slirp4netns, passt, iperf3).
+bench-net:
+    bash bench/net.sh
+
 # All benchmarks.
-bench: bench-start bench-pull
+bench: bench-start bench-pull bench-net
