@@ -18,15 +18,11 @@ type rmiCmd struct {
 }
 
 func (c *rmiCmd) Run(g *globals) error {
-	st, err := openStore(g)
+	st, recs, err := openWithContainers(g)
 	if err != nil {
 		return failed(err)
 	}
 	defer st.Close()
-	recs, err := rootfs.List(st.Store)
-	if err != nil {
-		return failed(err)
-	}
 	var errs []error
 	for _, arg := range c.Images {
 		if err := c.remove(g, st.Store, recs, arg); err != nil {
@@ -93,15 +89,11 @@ type imagePruneCmd struct {
 }
 
 func (c *imagePruneCmd) Run(g *globals) error {
-	st, err := openStore(g)
+	st, recs, err := openWithContainers(g)
 	if err != nil {
 		return failed(err)
 	}
 	defer st.Close()
-	recs, err := rootfs.List(st.Store)
-	if err != nil {
-		return failed(err)
-	}
 	if c.All {
 		if err := untagUnused(st.Store, recs); err != nil {
 			return failed(err)
@@ -130,4 +122,19 @@ func untagUnused(st *store.Store, recs []rootfs.Record) error {
 		}
 	}
 	return nil
+}
+
+// openWithContainers opens the store and reads the containers' records,
+// which say what images and layers are still in use.
+func openWithContainers(g *globals) (*imageStore, []rootfs.Record, error) {
+	st, err := openStore(g)
+	if err != nil {
+		return nil, nil, err
+	}
+	recs, err := rootfs.List(st.Store)
+	if err != nil {
+		st.Close()
+		return nil, nil, err
+	}
+	return st, recs, nil
 }
