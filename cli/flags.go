@@ -26,7 +26,7 @@ type runCmd struct {
 	registryFlags
 	Rootfs     string   `placeholder:"DIR" type:"existingdir" help:"Use DIR as the root filesystem instead of an image: every argument is then the command."`
 	Pull       string   `default:"missing" enum:"missing,always,never" help:"Pull the image: missing (if not stored), always, never."`
-	Entrypoint *string  `placeholder:"CMD" help:"Run CMD instead of the image's entrypoint ('' for none); the image's Cmd is dropped too."`
+	Entrypoint *string  `placeholder:"CMD" help:"Run CMD instead of the image's entrypoint (an empty CMD: none); the image's Cmd is dropped too."`
 	User       string   `short:"u" placeholder:"USER[:GROUP]" help:"User (name or uid) and group to run as (default: the image's)."`
 	ReadOnly   bool     `help:"Mount the root filesystem read-only."`
 	Publish    []string `short:"p" sep:"none" placeholder:"[HOSTIP:]HOSTPORT:CONTAINERPORT[/PROTO]" help:"Publish a container port on the host (repeatable; HOSTPORT left out: a random one)."`
