@@ -59,5 +59,5 @@ func TestVMCgroupDelegation(t *testing.T) {
 		}
 	}
 
-	wantCode(t, nook(t, "run", "--rootfs", rootfs(t), "--", "true"), 0)
+	wantCode(t, nook(t, "run", "--network", "none", "--rootfs", rootfs(t), "--", "true"), 0)
 }

@@ -6,6 +6,11 @@
 // vmDelegation() is; the limits are read back inside the container, whose
 // own cgroup is the root of its /sys/fs/cgroup, and enforced on processes
 // that allocate, fork or spin there.
+//
+// Every run here has --network none: these tests are about cgroups, the
+// user-mode network has its own tests on the host, and once, with the
+// host's CPUs taken by other work, a VM run with the default network hung
+// in TestVMCPUQuotaThrottles until the harness killed qemu.
 
 package e2e
 
@@ -34,7 +39,7 @@ const vmWait = 20 * time.Second
 // /sys/fs/cgroup.
 func readLimits(t *testing.T, flags []string, files ...string) map[string]string {
 	t.Helper()
-	args := append([]string{"run", "--rootfs", rootfs(t)}, flags...)
+	args := append([]string{"run", "--network", "none", "--rootfs", rootfs(t)}, flags...)
 	args = append(args, "--", "sh", "-c", `for f; do printf '%s=%s\n' "$f" "$(cat "/sys/fs/cgroup/$f")"; done`, "sh")
 	r := nook(t, append(args, files...)...)
 	wantCode(t, r, 0)
@@ -78,7 +83,7 @@ type held struct {
 // stdout.
 func hold(t *testing.T, flags []string, script, marker string) *held {
 	t.Helper()
-	args := append([]string{"run", "-i", "--rootfs", rootfs(t)}, flags...)
+	args := append([]string{"run", "--network", "none", "-i", "--rootfs", rootfs(t)}, flags...)
 	s := startNook(t, append(args, "--", "sh", "-c", "hostname; "+script+"\nread x")...)
 	h := &held{session: s}
 	h.id = strings.TrimSuffix(s.Expect("\n", vmWait), "\n")
@@ -175,7 +180,7 @@ func removeCgroups(t *testing.T, dirs ...string) {
 // A process that allocates beyond --memory is OOM-killed; nook exits 137
 // with one line that names the limit.
 func TestVMMemoryLimitOOMKills(t *testing.T) {
-	r := nook(t, "run", "--rootfs", rootfs(t), "-m", "32m", "--", "probe", "hog", "64")
+	r := nook(t, "run", "--network", "none", "--rootfs", rootfs(t), "-m", "32m", "--", "probe", "hog", "64")
 	wantCode(t, r, 137)
 	if want := "nook: OOM killed: memory limit 32 MiB reached\n"; r.Stderr != want {
 		t.Errorf("stderr %q, want %q", r.Stderr, want)
@@ -187,7 +192,7 @@ func TestVMMemoryLimitOOMKills(t *testing.T) {
 
 // Below the limit the same allocation runs to completion, without a word.
 func TestVMMemoryBelowLimitRuns(t *testing.T) {
-	r := nook(t, "run", "--rootfs", rootfs(t), "-m", "32m", "--", "probe", "hog", "8")
+	r := nook(t, "run", "--network", "none", "--rootfs", rootfs(t), "-m", "32m", "--", "probe", "hog", "8")
 	wantCode(t, r, 0)
 	if r.Stdout != "allocated 8 MiB\n" || r.Stderr != "" {
 		t.Errorf("stdout %q, stderr %q; want %q and nothing", r.Stdout, r.Stderr, "allocated 8 MiB\n")
@@ -235,7 +240,7 @@ echo subshell $?
 read n </sys/fs/cgroup/pids.current; echo current $n
 while read k v; do [ "$k" = max ] && echo events $v; done </sys/fs/cgroup/pids.events
 exit 0`
-	r := nook(t, "run", "--rootfs", rootfs(t), "--pids-limit", "10", "--", "sh", "-c", script)
+	r := nook(t, "run", "--network", "none", "--rootfs", rootfs(t), "--pids-limit", "10", "--", "sh", "-c", script)
 	wantCode(t, r, 0)
 	if !strings.Contains(r.Stderr, "can't fork: Resource temporarily unavailable") {
 		t.Errorf("no fork failed with EAGAIN: stderr %q", r.Stderr)
@@ -290,7 +295,7 @@ func cpuStat(t *testing.T, text string) map[string]int64 {
 // cgroup's usage over those 2 s stays under 0.5 × 2 s plus a generous
 // tolerance, and the kernel throttled it.
 func TestVMCPUQuotaThrottles(t *testing.T) {
-	r := nook(t, "run", "--rootfs", rootfs(t), "--cpus", "0.5", "--",
+	r := nook(t, "run", "--network", "none", "--rootfs", rootfs(t), "--cpus", "0.5", "--",
 		"sh", "-c", "cat /sys/fs/cgroup/cpu.stat; echo --; probe spin 2; cat /sys/fs/cgroup/cpu.stat")
 	wantCode(t, r, 0)
 	before, after, ok := strings.Cut(r.Stdout, "--\nspun\n")
@@ -333,7 +338,7 @@ func TestVMCPUFiles(t *testing.T) {
 func TestVMCpusetCPUs(t *testing.T) {
 	for _, cpu := range []string{"1", "0"} {
 		t.Run(cpu, func(t *testing.T) {
-			r := nook(t, "run", "--rootfs", rootfs(t), "--cpuset-cpus", cpu, "--",
+			r := nook(t, "run", "--network", "none", "--rootfs", rootfs(t), "--cpuset-cpus", cpu, "--",
 				"sh", "-c", "cat /sys/fs/cgroup/cpuset.cpus; grep Cpus_allowed_list /proc/self/status")
 			wantCode(t, r, 0)
 			if want := cpu + "\nCpus_allowed_list:\t" + cpu + "\n"; r.Stdout != want {
@@ -377,7 +382,7 @@ func TestVMCgroupNamespaceRooted(t *testing.T) {
 func TestVMCgroupMountReadOnly(t *testing.T) {
 	for _, cmd := range []string{"echo max >/sys/fs/cgroup/memory.max", "mkdir /sys/fs/cgroup/sub"} {
 		t.Run(cmd, func(t *testing.T) {
-			r := nook(t, "run", "--rootfs", rootfs(t), "-m", "64m", "--", "sh", "-c", cmd)
+			r := nook(t, "run", "--network", "none", "--rootfs", rootfs(t), "-m", "64m", "--", "sh", "-c", cmd)
 			wantFailure(t, r, "Read-only file system")
 		})
 	}
@@ -387,13 +392,13 @@ func TestVMCgroupMountReadOnly(t *testing.T) {
 // of its own, but its own limits stay out of reach (nsdelegate: the root
 // of a cgroup namespace takes no writes of its interface files from inside).
 func TestVMCgroupnsRW(t *testing.T) {
-	r := nook(t, "run", "--rootfs", rootfs(t), "--cgroupns-rw", "--", "sh", "-c",
+	r := nook(t, "run", "--network", "none", "--rootfs", rootfs(t), "--cgroupns-rw", "--", "sh", "-c",
 		"mkdir /sys/fs/cgroup/sub && echo made; rmdir /sys/fs/cgroup/sub && echo removed")
 	wantCode(t, r, 0)
 	if r.Stdout != "made\nremoved\n" {
 		t.Errorf("stdout %q, stderr %q; want made, removed", r.Stdout, r.Stderr)
 	}
-	r = nook(t, "run", "--rootfs", rootfs(t), "--cgroupns-rw", "-m", "64m", "--", "sh", "-c",
+	r = nook(t, "run", "--network", "none", "--rootfs", rootfs(t), "--cgroupns-rw", "-m", "64m", "--", "sh", "-c",
 		"echo max >/sys/fs/cgroup/memory.max; cat /sys/fs/cgroup/memory.max")
 	if r.Stdout != strconv.Itoa(64<<20)+"\n" || !strings.Contains(r.Stderr, "Operation not permitted") {
 		t.Errorf("the container raised its own memory limit, or failed otherwise: %v", r)
@@ -516,7 +521,7 @@ func TestVMCgroupRemovedAfterExit(t *testing.T) {
 		}
 	})
 	t.Run("processes left behind", func(t *testing.T) {
-		cmd := nookCmd(t, "run", "--rootfs", rootfs(t), "--", "sh", "-c", "sleep 60 & exit 3")
+		cmd := nookCmd(t, "run", "--network", "none", "--rootfs", rootfs(t), "--", "sh", "-c", "sleep 60 & exit 3")
 		wantCode(t, run(t, cmd), 3)
 		if left := ownedBy(t, vmDelegation(), cmd.Process.Pid); len(left) > 0 {
 			t.Errorf("cgroups left after the container exited: %v", left)
@@ -574,7 +579,7 @@ func TestVMStaleCgroupSwept(t *testing.T) {
 	if !exists(t, k.dir) {
 		t.Fatalf("%s is gone before any other nook ran: nothing left to sweep", k.dir)
 	}
-	wantCode(t, nook(t, "run", "--rootfs", rootfs(t), "--", "true"), 0)
+	wantCode(t, nook(t, "run", "--network", "none", "--rootfs", rootfs(t), "--", "true"), 0)
 	if left := ownedBy(t, vmDelegation(), k.nookPid); len(left) > 0 {
 		t.Errorf("the next nook run left the dead nook's cgroups: %v", left)
 	}
@@ -626,7 +631,7 @@ func TestVMCgroupParent(t *testing.T) {
 func TestVMCgroupParentOutside(t *testing.T) {
 	for _, parent := range []string{"/", "/user.slice", ".."} {
 		t.Run(parent, func(t *testing.T) {
-			r := nook(t, "run", "--rootfs", rootfs(t), "--cgroup-parent", parent, "--", "echo", "ran")
+			r := nook(t, "run", "--network", "none", "--rootfs", rootfs(t), "--cgroup-parent", parent, "--", "echo", "ran")
 			wantOneLine(t, r, 125, "--cgroup-parent", "outside")
 		})
 	}
@@ -659,7 +664,7 @@ func TestVMNoLimitCgroupPerContainer(t *testing.T) {
 func TestVMExitStatusWithCgroup(t *testing.T) {
 	for name, flags := range map[string][]string{"no flag": nil, "limits": {"-m", "64m", "--pids-limit", "50"}} {
 		t.Run(name, func(t *testing.T) {
-			args := append(append([]string{"run", "--rootfs", rootfs(t)}, flags...), "--", "sh", "-c", "exit 7")
+			args := append(append([]string{"run", "--network", "none", "--rootfs", rootfs(t)}, flags...), "--", "sh", "-c", "exit 7")
 			r := nook(t, args...)
 			wantCode(t, r, 7)
 			if r.Stderr != "" {

@@ -219,7 +219,7 @@ func readTrimmed(t *testing.T, file string) string {
 // goes once nook is gone.
 func TestVMSystemdScopeRun(t *testing.T) {
 	b := startUserBus(t, true)
-	cmd := b.nook("run", "-m", "32m", "--rootfs", rootfs(t), "--",
+	cmd := b.nook("run", "--network", "none", "-m", "32m", "--rootfs", rootfs(t), "--",
 		"cat", "/etc/hostname", "/proc/self/cgroup", "/sys/fs/cgroup/memory.max")
 	r := run(t, cmd)
 	wantCode(t, r, 0)
@@ -239,7 +239,7 @@ func TestVMSystemdScopeRun(t *testing.T) {
 // no process and hands the controllers on.
 func TestVMSystemdScopeLayout(t *testing.T) {
 	b := startUserBus(t, true)
-	c := startRunning(t, b.nook("run", "-i", "-m", "32m", "--pids-limit", "50", "--rootfs", rootfs(t), "--",
+	c := startRunning(t, b.nook("run", "--network", "none", "-i", "-m", "32m", "--pids-limit", "50", "--rootfs", rootfs(t), "--",
 		"sh", "-c", "hostname; echo ready; read x"))
 	b.wantStarted(c.id, c.Pid())
 	scope := vmScopeDir(c.id)
@@ -272,7 +272,7 @@ func TestVMSystemdScopeLayout(t *testing.T) {
 // and systemd collects it; nothing is left for a sweep.
 func TestVMSystemdScopeNookKilled(t *testing.T) {
 	b := startUserBus(t, true)
-	c := startRunning(t, b.nook("run", "-i", "--rootfs", rootfs(t), "--", "sh", "-c", "hostname; echo ready; read x"))
+	c := startRunning(t, b.nook("run", "--network", "none", "-i", "--rootfs", rootfs(t), "--", "sh", "-c", "hostname; echo ready; read x"))
 	c.wantIn(path.Join(vmScopeDir(c.id), "container"))
 	c.Signal(syscall.SIGKILL)
 	if r := c.Wait(); r.Signal != syscall.SIGKILL {
@@ -286,7 +286,7 @@ func TestVMSystemdScopeNookKilled(t *testing.T) {
 func TestVMSystemdScopeCgroupfsFlag(t *testing.T) {
 	b := startUserBus(t, true)
 	mine := vmUserScope()
-	c := startRunning(t, b.nook("run", "-i", "--cgroup-manager=cgroupfs", "-m", "32m", "--rootfs", rootfs(t), "--",
+	c := startRunning(t, b.nook("run", "--network", "none", "-i", "--cgroup-manager=cgroupfs", "-m", "32m", "--rootfs", rootfs(t), "--",
 		"sh", "-c", "hostname; echo ready; read x"))
 	dir := path.Join(vmDelegation(), "nook", fmt.Sprintf("%d-%s", c.Pid(), c.id))
 	c.wantIn(dir)
@@ -310,7 +310,7 @@ func TestVMSystemdScopeCgroupfsFlag(t *testing.T) {
 // command runs.
 func TestVMSystemdScopeJobFails(t *testing.T) {
 	b := startUserBus(t, true, "-result", "failed")
-	r := run(t, b.nook("run", "-m", "32m", "--rootfs", rootfs(t), "--", "echo", "ran"))
+	r := run(t, b.nook("run", "--network", "none", "-m", "32m", "--rootfs", rootfs(t), "--", "echo", "ran"))
 	wantOneLine(t, r, 125, "systemd could not start the scope nook-", `job result "failed"`, "journalctl --user")
 }
 
@@ -318,21 +318,21 @@ func TestVMSystemdScopeJobFails(t *testing.T) {
 // silently; --cgroup-manager=systemd is one line that names the fixes.
 func TestVMSystemdScopeNoManager(t *testing.T) {
 	b := startUserBus(t, false)
-	r := run(t, b.nook("run", "-m", "32m", "--rootfs", rootfs(t), "--", "cat", "/sys/fs/cgroup/memory.max"))
+	r := run(t, b.nook("run", "--network", "none", "-m", "32m", "--rootfs", rootfs(t), "--", "cat", "/sys/fs/cgroup/memory.max"))
 	wantCode(t, r, 0)
 	if r.Stdout != strconv.Itoa(32<<20)+"\n" || r.Stderr != "" {
 		t.Errorf("stdout %q, stderr %q; want the limit and nothing said", r.Stdout, r.Stderr)
 	}
-	r = run(t, b.nook("run", "--cgroup-manager=systemd", "--rootfs", rootfs(t), "--", "echo", "ran"))
+	r = run(t, b.nook("run", "--network", "none", "--cgroup-manager=systemd", "--rootfs", rootfs(t), "--", "echo", "ran"))
 	wantOneLine(t, r, 125, "no systemd user manager at unix:path="+b.dir+"/bus", "loginctl enable-linger", "--cgroup-manager=cgroupfs")
 }
 
 // No bus at all (the tests' own XDG_RUNTIME_DIR): --cgroup-manager=systemd
 // is one line that names the fixes; without the flag, cgroupfs as ever.
 func TestVMSystemdScopeNoBus(t *testing.T) {
-	r := nook(t, "run", "--cgroup-manager=systemd", "--rootfs", rootfs(t), "--", "echo", "ran")
+	r := nook(t, "run", "--network", "none", "--cgroup-manager=systemd", "--rootfs", rootfs(t), "--", "echo", "ran")
 	wantOneLine(t, r, 125, "no systemd user manager at unix:path="+env.runtimeDir+"/bus", "loginctl enable-linger", "--cgroup-manager=cgroupfs")
-	r = nook(t, "run", "-m", "32m", "--rootfs", rootfs(t), "--", "cat", "/sys/fs/cgroup/memory.max")
+	r = nook(t, "run", "--network", "none", "-m", "32m", "--rootfs", rootfs(t), "--", "cat", "/sys/fs/cgroup/memory.max")
 	wantCode(t, r, 0)
 	if r.Stdout != strconv.Itoa(32<<20)+"\n" {
 		t.Errorf("stdout %q", r.Stdout)
