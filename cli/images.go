@@ -3,7 +3,6 @@ package cli
 import (
 	"encoding/json"
 	"fmt"
-	"sort"
 	"text/tabwriter"
 	"time"
 
@@ -92,7 +91,7 @@ func imageLines(st *store.Store) ([]imageLine, error) {
 	}
 	var out []imageLine
 	for _, img := range imgs {
-		names := namesFor(refs, img.Digest)
+		names := store.NamesIn(refs, img.Digest)
 		base := imageLine{ID: img.Digest.Hex(), Names: names, Digest: img.Digest.String(), Config: img.Config.String(),
 			Created: img.Created, Size: img.Size, Platform: platformString(img.Platform)}
 		if len(names) == 0 {
@@ -106,17 +105,6 @@ func imageLines(st *store.Store) ([]imageLine, error) {
 		}
 	}
 	return out, nil
-}
-
-func namesFor(refs map[string]store.Digest, d store.Digest) []string {
-	var names []string
-	for n, t := range refs {
-		if t == d {
-			names = append(names, n)
-		}
-	}
-	sort.Strings(names)
-	return names
 }
 
 func platformString(p store.Platform) string {

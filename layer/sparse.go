@@ -42,7 +42,7 @@ func (u *unpacker) writeSparse(fd int, r io.Reader, size int64) error {
 			// the final ftruncate makes it.
 			whole := j-i == holeBlock || off+int64(j) == size
 			if whole && bytes.Equal(chunk[i:j], zeros[:j-i]) {
-				if err := pwrite(fd, chunk[start:i], off+int64(start)); err != nil {
+				if err := PwriteAll(fd, chunk[start:i], off+int64(start)); err != nil {
 					return err
 				}
 				if i > start {
@@ -51,7 +51,7 @@ func (u *unpacker) writeSparse(fd int, r io.Reader, size int64) error {
 				start = j
 			}
 		}
-		if err := pwrite(fd, chunk[start:], off+int64(start)); err != nil {
+		if err := PwriteAll(fd, chunk[start:], off+int64(start)); err != nil {
 			return err
 		}
 		if n > start {
@@ -68,7 +68,8 @@ func (u *unpacker) writeSparse(fd int, r io.Reader, size int64) error {
 	return nil
 }
 
-func pwrite(fd int, p []byte, off int64) error {
+// PwriteAll writes all of p at off, retrying short and interrupted writes.
+func PwriteAll(fd int, p []byte, off int64) error {
 	for len(p) > 0 {
 		n, err := unix.Pwrite(fd, p, off)
 		if errors.Is(err, unix.EINTR) {

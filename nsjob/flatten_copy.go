@@ -6,6 +6,7 @@ import (
 	"path"
 
 	"golang.org/x/sys/unix"
+	"nook/layer"
 )
 
 // nondir copies a file, symlink or fifo to name in dst (the way is clear:
@@ -190,26 +191,11 @@ func (f *flattener) copyRangeSlow(dfd, sfd int, off, n int64) error {
 		if c == 0 {
 			return errors.New("file shrank while being copied")
 		}
-		if err := pwriteAll(dfd, f.buf[:c], off); err != nil {
+		if err := layer.PwriteAll(dfd, f.buf[:c], off); err != nil {
 			return err
 		}
 		off += int64(c)
 		n -= int64(c)
-	}
-	return nil
-}
-
-func pwriteAll(fd int, p []byte, off int64) error {
-	for len(p) > 0 {
-		n, err := unix.Pwrite(fd, p, off)
-		if err == unix.EINTR {
-			continue
-		}
-		if err != nil {
-			return fmt.Errorf("write: %w", err)
-		}
-		p = p[n:]
-		off += int64(n)
 	}
 	return nil
 }

@@ -69,10 +69,13 @@ func Create(st *store.Store, rec Record, img store.Image, flatten Flattener) (*R
 		}
 		r.Layers = append(r.Layers, l.ChainID)
 	}
-	if err := os.MkdirAll(Dir(st), 0o700); err != nil {
+	switch err := os.Mkdir(Dir(st), 0o700); {
+	case err == nil:
+		// Once, when containers/ is made; not on every start.
+		store.SpreadSubdirs(Dir(st))
+	case !errors.Is(err, os.ErrExist):
 		return nil, fmt.Errorf("create %s: %w", Dir(st), err)
 	}
-	store.SpreadSubdirs(Dir(st))
 	if err := os.Mkdir(r.Dir, 0o700); err != nil {
 		return nil, fmt.Errorf("create container directory: %w", err)
 	}

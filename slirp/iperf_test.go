@@ -19,7 +19,7 @@ import (
 // stream. It reports the receiver's rate; b.N is ignored.
 func BenchmarkTapIperf3(b *testing.B) {
 	if _, err := exec.LookPath("iperf3"); err != nil {
-		b.Skip("no iperf3")
+		b.Fatal("no iperf3: apt-get install iperf3")
 	}
 	port := freePort(b)
 	srv := exec.Command("iperf3", "-s", "-B", "127.0.0.1", "-p", fmt.Sprint(port))

@@ -27,18 +27,23 @@ func runningDir(root string) string { return filepath.Join(root, "running") }
 // Register records r under root (normally Dir()) and returns the function
 // that removes the record again.
 func Register(root string, r Running) (func(), error) {
-	dir := runningDir(root)
+	return record(root, runningDir(root), r.ID, r)
+}
+
+// record writes v as dir/id.json atomically (root is checked to be the
+// caller's own first) and returns the function that removes it.
+func record(root, dir, id string, v any) (func(), error) {
 	if err := ensure(root); err != nil {
 		return nil, err
 	}
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("create %s: %w", dir, err)
 	}
-	b, err := json.Marshal(r)
+	b, err := json.Marshal(v)
 	if err != nil {
 		return nil, err
 	}
-	path := filepath.Join(dir, r.ID+".json")
+	path := filepath.Join(dir, id+".json")
 	if err := writeAtomic(path, b); err != nil {
 		return nil, err
 	}
@@ -67,7 +72,14 @@ func writeAtomic(path string, b []byte) error {
 // List returns the running containers under root, oldest first. Records
 // whose process is gone (nook was SIGKILLed) are dropped and removed.
 func List(root string) ([]Running, error) {
-	dir := runningDir(root)
+	out, err := listAlive(runningDir(root), func(r Running) int { return r.Pid })
+	sort.Slice(out, func(i, j int) bool { return out[i].Created.Before(out[j].Created) })
+	return out, err
+}
+
+// listAlive reads every record in dir, dropping and removing those whose
+// process (pid) is gone or that cannot be read.
+func listAlive[T any](dir string, pid func(T) int) ([]T, error) {
 	entries, err := os.ReadDir(dir)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil
@@ -75,30 +87,29 @@ func List(root string) ([]Running, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", dir, err)
 	}
-	var out []Running
+	var out []T
 	for _, e := range entries {
 		if !strings.HasSuffix(e.Name(), ".json") || strings.HasPrefix(e.Name(), ".") {
 			continue
 		}
 		path := filepath.Join(dir, e.Name())
-		r, err := read(path)
-		if err != nil || !alive(r.Pid) {
+		v, err := readRecord[T](path)
+		if err != nil || !alive(pid(v)) {
 			_ = os.Remove(path)
 			continue
 		}
-		out = append(out, r)
+		out = append(out, v)
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Created.Before(out[j].Created) })
 	return out, nil
 }
 
-func read(path string) (Running, error) {
-	var r Running
+func readRecord[T any](path string) (T, error) {
+	var v T
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return r, err
+		return v, err
 	}
-	return r, json.Unmarshal(b, &r)
+	return v, json.Unmarshal(b, &v)
 }
 
 func alive(pid int) bool {

@@ -86,7 +86,7 @@ func (s *Store) pruneLocked(o PruneOptions, res *PruneResult) ([]doomedDir, erro
 	usedLayers := map[Digest]bool{}
 	usedBlobs := map[Digest]bool{}
 	for _, img := range all {
-		if o.Dangling && len(namesOf(refs, img.Digest)) == 0 {
+		if o.Dangling && len(NamesIn(refs, img.Digest)) == 0 {
 			if err := s.removeImageLocked(img.Digest); err != nil {
 				return nil, fmt.Errorf("prune: %w", err)
 			}

@@ -48,10 +48,12 @@ func (s *Store) NamesOf(d Digest) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	return namesOf(refs, d), nil
+	return NamesIn(refs, d), nil
 }
 
-func namesOf(refs map[string]Digest, d Digest) []string {
+// NamesIn is the names in refs (from Refs) that point at d, sorted: for
+// callers that list many images from one read of the names.
+func NamesIn(refs map[string]Digest, d Digest) []string {
 	var out []string
 	for n, t := range refs {
 		if t == d {
