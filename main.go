@@ -5,6 +5,7 @@ import (
 	"os"
 
 	"nook/cli"
+	"nook/nsagent"
 	"nook/nsinit"
 	"nook/nsjob"
 )
@@ -14,6 +15,9 @@ func main() {
 	// it must not pay for the CLI.
 	if len(os.Args) > 1 && os.Args[1] == nsinit.Arg {
 		nsinit.Main()
+	}
+	if len(os.Args) > 1 && os.Args[1] == nsagent.Arg {
+		nsagent.Main()
 	}
 	if len(os.Args) > 1 && os.Args[1] == nsinit.ProbeArg {
 		nsinit.Probe(os.Args[2:])

@@ -189,7 +189,7 @@ func start(cfg *messages.Config, ids idPlan, res *resources, id string, prepare 
 	r := &container.Run{Config: cfg, Helpers: ids.Helpers, SubUIDs: ids.SubUIDs, SubGIDs: ids.SubGIDs,
 		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Cgroup: cg, Prepare: prepare}
 	if pp != nil {
-		r.OnNetwork = pp.onNetwork
+		r.OnNetwork, r.Agent = pp.onNetwork, true
 	}
 	if cg != nil {
 		r.Started = func(pid int) func() { return register(id, r.Config, cg)(pid) }

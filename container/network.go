@@ -24,6 +24,11 @@ func (r *Run) startNetwork(sock int) (wait func() (*slirp.Network, error), err e
 	if err != nil {
 		return nil, failed("%v", err)
 	}
+	if r.Agent {
+		marked := *n
+		marked.Mark = publishedMark
+		n = &marked
+	}
 	if err := messages.Send(sock, messages.Msg{Kind: messages.KindNetwork, Network: n}); err != nil {
 		return nil, failed("%v", err)
 	}

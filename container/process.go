@@ -7,7 +7,6 @@ import (
 	"syscall"
 
 	"golang.org/x/sys/unix"
-	"nook/nsinit"
 )
 
 // process is the init, started with syscall.ForkExec rather than os/exec:
@@ -15,7 +14,14 @@ import (
 // tenth of a millisecond on the start path.
 type process struct {
 	pid int
+	// init is the container's PID 1, where signals go: pid itself, or
+	// with an agent in front, the init it started (initFD its pidfd).
+	init   int
+	initFD int
 }
+
+// target is the container's PID 1.
+func (p *process) target() int { return p.init }
 
 // initEnv is the init's whole environment (the command's comes with the
 // config). The init does one thing at a time and allocates little: one P
@@ -24,26 +30,34 @@ type process struct {
 // a millisecond off every start. The --init reaper turns the GC back on.
 var initEnv = []string{"GOMAXPROCS=1", "GOGC=off"}
 
-// spawn clones the init with files as its descriptors 0, 1, 2 and 3 (the
-// socket); a nil standard stream becomes /dev/null.
-func spawn(path string, files [4]*os.File, attr *syscall.SysProcAttr) (*process, error) {
-	fds := make([]uintptr, len(files))
-	for i, f := range files {
-		if f == nil {
+// spawn clones the init (or the agent) with fds as its descriptors 0, 1,
+// 2, ...; -1 becomes /dev/null.
+func spawn(path string, args []string, fds []int, attr *syscall.SysProcAttr) (*process, error) {
+	files := make([]uintptr, len(fds))
+	for i, fd := range fds {
+		if fd < 0 {
 			null, err := os.Open(os.DevNull)
 			if err != nil {
 				return nil, fmt.Errorf("open %s: %w", os.DevNull, err)
 			}
 			defer null.Close()
-			f = null
+			fd = int(null.Fd())
 		}
-		fds[i] = f.Fd()
+		files[i] = uintptr(fd)
 	}
-	pid, err := syscall.ForkExec(path, []string{"nook", nsinit.Arg}, &syscall.ProcAttr{Env: initEnv, Files: fds, Sys: attr})
+	pid, err := syscall.ForkExec(path, args, &syscall.ProcAttr{Env: initEnv, Files: files, Sys: attr})
 	if err != nil {
 		return nil, err
 	}
-	return &process{pid: pid}, nil
+	return &process{pid: pid, init: pid, initFD: -1}, nil
+}
+
+// fdOf is f's descriptor, -1 for nil.
+func fdOf(f *os.File) int {
+	if f == nil {
+		return -1
+	}
+	return int(f.Fd())
 }
 
 // exited waits until the init has exited but leaves it a zombie, so its pid
@@ -69,9 +83,21 @@ func (p *process) reap() (syscall.WaitStatus, error) {
 	}
 }
 
-func (p *process) signal(s syscall.Signal) { _ = syscall.Kill(p.pid, s) }
+// signal sends s to the container's PID 1. Behind an agent the init is
+// not nook's child and may be reaped at any time: its pidfd keeps a
+// recycled pid from getting the signal.
+func (p *process) signal(s syscall.Signal) {
+	if p.initFD >= 0 {
+		_ = unix.PidfdSendSignal(p.initFD, s, nil, 0)
+		return
+	}
+	_ = syscall.Kill(p.pid, s)
+}
 
+// kill ends the container: its PID 1 dies with the agent (parent-death
+// signal) too, but directly is sooner.
 func (p *process) kill() {
 	p.signal(syscall.SIGKILL)
+	_ = syscall.Kill(p.pid, syscall.SIGKILL)
 	_, _ = p.reap()
 }

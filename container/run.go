@@ -15,7 +15,9 @@ import (
 	"nook/caps"
 	"nook/cgroups"
 	"nook/messages"
+	"nook/nsinit"
 	"nook/ports"
+	"nook/slirp"
 	"nook/userns"
 )
 
@@ -56,6 +58,10 @@ type Run struct {
 	// ports start relaying into it); what it returns is called before the
 	// network is closed.
 	OnNetwork func(d ports.Dialer) func()
+	// Agent keeps a process of nook's in the container's namespaces but
+	// outside its PID namespace while it runs (nsagent): published TCP
+	// ports then come in through the kernel's stack, not the user-mode one.
+	Agent bool
 }
 
 // Error is a failure of nook itself or of the command's start, with the
@@ -82,26 +88,28 @@ func (r *Run) Start() (int, error) {
 		return CodeFailed, err
 	}
 	defer unix.Close(hostSock)
+	sock := os.NewFile(uintptr(initSock), "init-socket")
+	defer sock.Close()
 	io, err := r.stdio()
 	if err != nil {
-		unix.Close(initSock)
 		return CodeFailed, err
 	}
 	defer io.close()
 	path, exe, err := r.initExecutable()
 	if err != nil {
-		unix.Close(initSock)
 		return CodeFailed, err
 	}
 	if exe != nil {
 		defer exe.Close()
 	}
-	sock := os.NewFile(uintptr(initSock), "init-socket")
-	proc, err := spawn(path, [4]*os.File{io.child[0], io.child[1], io.child[2], sock}, r.sysProcAttr())
+	proc, ag, err := r.clone(path, [4]*os.File{io.child[0], io.child[1], io.child[2], sock})
 	sock.Close()
 	io.closeChildEnds()
 	if err != nil {
 		return CodeFailed, r.explainStart(err)
+	}
+	if ag != nil {
+		defer ag.close()
 	}
 	// Signal handling starts only now: its first setup costs up to a
 	// millisecond, which overlaps the init's own start this way. A signal
@@ -110,39 +118,91 @@ func (r *Run) Start() (int, error) {
 	sigs := make(chan os.Signal, 16)
 	signal.Notify(sigs, forwarded...)
 	defer signal.Stop(sigs)
-	waitNetwork, err := r.startNetwork(hostSock)
-	if err == nil {
-		err = r.handOver(proc.pid, hostSock)
-		if err != nil {
-			// The init dies with it, which also ends the network's start.
-			proc.kill()
+	nw, err := r.begin(proc, ag, hostSock)
+	if nw != nil {
+		// Only once the container is gone: its processes use the network
+		// until the last one exits.
+		defer nw.Close()
+		if r.OnNetwork != nil && err == nil {
+			defer r.OnNetwork(r.dialer(nw, ag))()
 		}
-		nw, nerr := waitNetwork()
-		if nw != nil {
-			// Only once the container is gone: its processes use the
-			// network until the last one exits.
-			defer nw.Close()
-			if r.OnNetwork != nil && err == nil && nerr == nil {
-				defer r.OnNetwork(nw)()
-			}
-		}
-		if err != nil {
-			return CodeFailed, err
-		}
-		err = nerr
 	}
 	if err != nil {
 		proc.kill()
 		return CodeFailed, err
 	}
 	if r.Started != nil {
-		defer r.Started(proc.pid)()
+		defer r.Started(proc.target())()
 	}
 	code, err := r.supervise(proc, hostSock, io, sigs)
 	if r.Cgroup != nil {
 		r.OOMKilled, _ = r.Cgroup.OOMKilled()
 	}
 	return code, err
+}
+
+// begin brings the container up to its command's start: the network, the
+// id maps and the config, and with an agent the init's pid.
+func (r *Run) begin(proc *process, ag *agent, hostSock int) (*slirp.Network, error) {
+	if ag != nil {
+		go ag.awaitStarted()
+	}
+	waitNetwork, err := r.startNetwork(hostSock)
+	if err != nil {
+		return nil, err
+	}
+	err = r.handOver(proc.pid, hostSock)
+	if err != nil {
+		// The init dies with it, which also ends the network's start.
+		proc.kill()
+	}
+	nw, nerr := waitNetwork()
+	if err == nil {
+		err = nerr
+	}
+	if ag != nil && err == nil {
+		if err = <-ag.started; err == nil {
+			proc.init, proc.initFD = ag.initPid, ag.pidfd
+		}
+	}
+	return nw, err
+}
+
+// clone starts the init, or the agent that starts it.
+func (r *Run) clone(path string, files [4]*os.File) (*process, *agent, error) {
+	attr := r.sysProcAttr()
+	fds := []int{fdOf(files[0]), fdOf(files[1]), fdOf(files[2]), fdOf(files[3])}
+	if !r.Agent {
+		proc, err := spawn(path, []string{"nook", nsinit.Arg}, fds, attr)
+		return proc, nil, err
+	}
+	ag, child, err := newAgent()
+	if err != nil {
+		return nil, nil, err
+	}
+	defer unix.Close(child)
+	fds = append(fds, child)
+	flags := attr.Cloneflags
+	attr.Cloneflags &^= agentFlags
+	if attr.UseCgroupFD {
+		// The init is born in the container's cgroup, the agent is not.
+		fds = append(fds, attr.CgroupFD)
+		attr.UseCgroupFD = false
+	}
+	proc, err := spawn(path, ag.args(flags, len(fds) == 6), fds, attr)
+	if err != nil {
+		ag.close()
+		return nil, nil, err
+	}
+	return proc, ag, nil
+}
+
+// dialer is how published ports reach the container.
+func (r *Run) dialer(nw *slirp.Network, ag *agent) ports.Dialer {
+	if ag != nil {
+		return agentDialer{a: ag, nw: nw}
+	}
+	return nw
 }
 
 // removeCgroup takes the container's cgroup away with whatever is left in

@@ -30,6 +30,9 @@ func (r *Run) supervise(proc *process, sock int, io *stdio, sigs chan os.Signal)
 		case s := <-sigs:
 			r.relaySignal(proc, s.(syscall.Signal), io)
 		case <-waited:
+			// Behind an agent that died of something else than the
+			// init's exit, the init would be left without its parent.
+			proc.signal(syscall.SIGKILL)
 			ws, err := proc.reap()
 			// The init's socket end is gone with it: the reader ends too.
 			failure := <-reported

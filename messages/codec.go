@@ -153,6 +153,7 @@ func (e *encoder) network(n *NetworkConfig) {
 		e.str(text(n.Address6))
 		e.str(text(n.Gateway6))
 		e.str(n.Options)
+		e.u32(n.Mark)
 	}
 }
 
@@ -165,6 +166,7 @@ func (d *decoder) network() *NetworkConfig {
 	n.MTU = int(d.u32())
 	addr6, gw6 := d.str(), d.str()
 	n.Options = d.str()
+	n.Mark = d.u32()
 	if d.err != nil {
 		return nil
 	}

@@ -2,12 +2,15 @@ package messages
 
 import (
 	"encoding/json"
+	"errors"
+	"io"
 	"net/netip"
 	"os"
 	"strings"
 	"testing"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
+	"golang.org/x/sys/unix"
 	"nook/mounts"
 	"nook/spec"
 	"nook/userns"
@@ -108,7 +111,7 @@ func TestCodecNoOverlay(t *testing.T) {
 func TestCodecNetwork(t *testing.T) {
 	n := &NetworkConfig{TAP: "tap0", Address: netip.MustParsePrefix("10.0.2.100/24"),
 		Gateway: netip.MustParseAddr("10.0.2.2"), MTU: 65520, Options: "allow_host_loopback=true,enable_ipv6=true",
-		Address6: netip.MustParsePrefix("fd00::100/64"), Gateway6: netip.MustParseAddr("fd00::2")}
+		Address6: netip.MustParsePrefix("fd00::100/64"), Gateway6: netip.MustParseAddr("fd00::2"), Mark: 0x6e6f6f6b}
 	for _, want := range []*NetworkConfig{n, {TAP: "tap0", Address: n.Address, Gateway: n.Gateway, MTU: 1500}} {
 		got, err := decodeMsg(encodeMsg(Msg{Kind: KindNetwork, Network: want}))
 		if err != nil {
@@ -149,5 +152,44 @@ func TestCodecRejectsBadNetwork(t *testing.T) {
 	bad := []byte(strings.Replace(string(b), "10.0.2.2", "10.0.2.x", 1))
 	if _, err := decodeMsg(bad); err == nil || !strings.Contains(err.Error(), "gateway") {
 		t.Errorf("decode of a bad gateway: %v", err)
+	}
+}
+
+// Agent messages round trip, descriptors with them; a truncated one is
+// refused.
+func TestAgentMessages(t *testing.T) {
+	a, b, err := Pair()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unix.Close(a)
+	defer unix.Close(b)
+	want := AgentMsg{Kind: AgentConnect, ID: 7, From: netip.MustParseAddrPort("[2001:db8::1]:4000"),
+		To: netip.MustParseAddrPort("10.0.2.100:80"), Mark: 0x6e6f6f6b}
+	if err := SendAgent(a, want, 0); err != nil {
+		t.Fatal(err)
+	}
+	got, fds, err := RecvAgent(b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != want || len(fds) != 1 {
+		t.Errorf("got %+v with %d fds, want %+v with 1", got, len(fds), want)
+	}
+	closeAll(fds)
+	for _, m := range []AgentMsg{{Kind: AgentStarted, Pid: 4242}, {Kind: AgentConnected, ID: 9, Error: "connection refused"}} {
+		if err := SendAgent(a, m); err != nil {
+			t.Fatal(err)
+		}
+		if got, _, err := RecvAgent(b); err != nil || got != m {
+			t.Errorf("got %+v, %v; want %+v", got, err, m)
+		}
+	}
+	if _, err := decodeAgent([]byte{1, 0, 0}); err == nil {
+		t.Error("a truncated agent message decoded")
+	}
+	unix.Close(a)
+	if _, _, err := RecvAgent(b); !errors.Is(err, io.EOF) {
+		t.Errorf("after close: %v, want EOF", err)
 	}
 }

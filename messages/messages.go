@@ -79,6 +79,9 @@ type NetworkConfig struct {
 	// Address6 and Gateway6 are the IPv6 side (enable_ipv6), or zero.
 	Address6 netip.Prefix
 	Gateway6 netip.Addr
+	// Mark, when not 0, is the mark of published connections brought in
+	// by the agent: the init routes their replies locally (netconf).
+	Mark uint32
 	// Options are the --network slirp options as given. The init ignores
 	// them; they travel with the rest so that the host side starts its
 	// stack from the same config the init was given (Run.Prepare may
@@ -116,22 +119,7 @@ func Send(sock int, m Msg, fds ...int) error {
 // Recv reads one message; io.EOF means the other side is gone.
 func Recv(sock int) (Msg, []int, error) {
 	buf := make([]byte, maxMsg)
-	oob := make([]byte, unix.CmsgSpace(4*4))
-	var n, oobn int
-	var err error
-	for {
-		n, oobn, _, _, err = unix.Recvmsg(sock, buf, oob, unix.MSG_CMSG_CLOEXEC)
-		if err != unix.EINTR {
-			break
-		}
-	}
-	if err != nil {
-		return Msg{}, nil, fmt.Errorf("receive message: %w", err)
-	}
-	if n == 0 && oobn == 0 {
-		return Msg{}, nil, io.EOF
-	}
-	fds, err := rights(oob[:oobn])
+	n, fds, err := recv(sock, buf, 4)
 	if err != nil {
 		return Msg{}, nil, err
 	}
@@ -145,6 +133,27 @@ func Recv(sock int) (Msg, []int, error) {
 		return Msg{}, nil, fmt.Errorf("decode message: %w", err)
 	}
 	return m, fds, nil
+}
+
+// recv reads one datagram into buf, with up to maxFDs descriptors.
+func recv(sock int, buf []byte, maxFDs int) (int, []int, error) {
+	oob := make([]byte, unix.CmsgSpace(maxFDs*4))
+	var n, oobn int
+	var err error
+	for {
+		n, oobn, _, _, err = unix.Recvmsg(sock, buf, oob, unix.MSG_CMSG_CLOEXEC)
+		if err != unix.EINTR {
+			break
+		}
+	}
+	if err != nil {
+		return 0, nil, fmt.Errorf("receive message: %w", err)
+	}
+	if n == 0 && oobn == 0 {
+		return 0, nil, io.EOF
+	}
+	fds, err := rights(oob[:oobn])
+	return n, fds, err
 }
 
 func rights(oob []byte) ([]int, error) {

@@ -46,6 +46,7 @@ func TestApplyInANetworkNamespace(t *testing.T) {
 func kernelChild(t *testing.T) {
 	c := testConfig()
 	c.Address6, c.Gateway6 = netip.MustParsePrefix("fd00::100/64"), netip.MustParseAddr("fd00::2")
+	c.Mark = 0x6e6f6f6b
 	begin := time.Now()
 	fd, err := Apply(c)
 	took := time.Since(begin)
@@ -64,6 +65,10 @@ func kernelChild(t *testing.T) {
 		{[]string{"-4", "route", "show", "default"}, []string{"default via 10.0.2.2 dev tap0"}},
 		{[]string{"-o", "-6", "addr", "show", "dev", "tap0"}, []string{"inet6 fd00::100/64"}},
 		{[]string{"-6", "route", "show", "default"}, []string{"default via fd00::2 dev tap0"}},
+		{[]string{"-4", "rule", "show"}, []string{"from all fwmark 0x6e6f6f6b lookup 28271"}},
+		{[]string{"-6", "rule", "show"}, []string{"from all fwmark 0x6e6f6f6b lookup 28271"}},
+		{[]string{"-4", "route", "show", "table", "28271"}, []string{"local default dev lo"}},
+		{[]string{"-6", "route", "show", "table", "28271"}, []string{"local default dev lo"}},
 	} {
 		out, err := exec.Command("ip", c.args...).CombinedOutput()
 		if err != nil {
@@ -73,6 +78,11 @@ func kernelChild(t *testing.T) {
 			if !strings.Contains(string(out), w) {
 				t.Errorf("ip %s: %q lacks %q", strings.Join(c.args, " "), out, w)
 			}
+		}
+	}
+	for _, path := range markSysctls {
+		if b, err := os.ReadFile(path); err != nil || strings.TrimSpace(string(b)) != "1" {
+			t.Errorf("%s: %q, %v", path, b, err)
 		}
 	}
 	// A second TAP of the same name is refused, with the fix.

@@ -106,3 +106,13 @@ func (k *linux) close() {
 		unix.Close(k.nl)
 	}
 }
+
+func (k *linux) WriteFile(path, value string) error {
+	fd, err := unix.Open(path, unix.O_WRONLY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return err
+	}
+	defer unix.Close(fd)
+	_, err = unix.Write(fd, []byte(value))
+	return err
+}

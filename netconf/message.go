@@ -129,5 +129,13 @@ func requests(c Config, index int) *batch {
 		m.addr(index, c.Address6, c.TAP)
 		m.defaultRoute(index, c.Gateway6, c.TAP)
 	}
+	if c.Mark != 0 {
+		m.ruleMark(c.Address.Addr(), c.Mark)
+		m.localAll(c.Address.Addr())
+		if c.Address6.IsValid() {
+			m.ruleMark(c.Address6.Addr(), c.Mark)
+			m.localAll(c.Address6.Addr())
+		}
+	}
 	return m
 }

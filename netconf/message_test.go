@@ -1,10 +1,12 @@
 package netconf
 
 import (
+	"encoding/binary"
 	"encoding/hex"
 	"flag"
 	"net/netip"
 	"os"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -174,4 +176,60 @@ func TestRequestsIPv6(t *testing.T) {
 	if gw, _ := netip.AddrFromSlice(attrsOf(t, route)[unix.RTA_GATEWAY]); gw != netip.MustParseAddr("fd00::2") {
 		t.Errorf("gateway %v", gw)
 	}
+}
+
+// With a mark the batch ends with a rule and a local route per family,
+// and Setup turns on tcp_fwmark_accept first.
+func TestRequestsMark(t *testing.T) {
+	c := testConfig()
+	c.Mark = 0x6e6f6f6b
+	c.Address6, c.Gateway6 = netip.MustParsePrefix("fd00::100/64"), netip.MustParseAddr("fd00::2")
+	msgs, err := syscall.ParseNetlinkMessage(requests(c, 7).b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(msgs) != 10 {
+		t.Fatalf("%d messages, want 10", len(msgs))
+	}
+	for i, fam := range []uint8{unix.AF_INET, unix.AF_INET6} {
+		rule, route := msgs[6+2*i], msgs[7+2*i]
+		if rule.Header.Type != unix.RTM_NEWRULE || rule.Data[0] != fam || rule.Data[7] != unix.FR_ACT_TO_TBL {
+			t.Errorf("rule %d: %+v %x", i, rule.Header, rule.Data[:12])
+		}
+		a := ruleAttrs(t, rule.Data)
+		if native32(a[unix.FRA_FWMARK]) != c.Mark || native32(a[unix.FRA_TABLE]) != MarkTable {
+			t.Errorf("rule %d attributes %x", i, a)
+		}
+		if route.Header.Type != unix.RTM_NEWROUTE || route.Data[0] != fam || route.Data[7] != unix.RTN_LOCAL {
+			t.Errorf("route %d: %+v %x", i, route.Header, route.Data[:12])
+		}
+		if native32(attrsOf(t, route)[unix.RTA_TABLE]) != MarkTable {
+			t.Errorf("route %d not in table %d", i, MarkTable)
+		}
+	}
+	k := &fakeKernel{}
+	if _, err := Setup(k, c); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range markSysctls {
+		if want := "write " + path + "=1"; !slices.Contains(k.calls, want) {
+			t.Errorf("calls %q lack %q", k.calls, want)
+		}
+	}
+}
+
+// ruleAttrs parses the attributes after a fib_rule_hdr, which syscall's
+// parser does not know.
+func ruleAttrs(t *testing.T, b []byte) map[uint16][]byte {
+	t.Helper()
+	out := map[uint16][]byte{}
+	for b = b[12:]; len(b) >= 4; {
+		n := int(binary.NativeEndian.Uint16(b))
+		if n < 4 || n > len(b) {
+			t.Fatalf("bad attribute length %d", n)
+		}
+		out[binary.NativeEndian.Uint16(b[2:])] = b[4:n]
+		b = b[(n+3)&^3:]
+	}
+	return out
 }

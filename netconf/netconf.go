@@ -26,6 +26,9 @@ type Config struct {
 	// Address6 and Gateway6, when valid, are the IPv6 side.
 	Address6 netip.Prefix
 	Gateway6 netip.Addr
+	// Mark, when not 0, routes connections marked with it (published
+	// ports' fast path) back to their local socket (marked.go).
+	Mark uint32
 }
 
 // Kernel is what Setup asks of the kernel: the seam the tests replace.
@@ -42,6 +45,8 @@ type Kernel interface {
 	Request(b []byte, n int) (seq int, err error)
 	// Close closes fd.
 	Close(fd int)
+	// WriteFile writes a file of /proc/sys (of this network namespace).
+	WriteFile(path, value string) error
 }
 
 // Apply configures the network in the calling process's network namespace
@@ -72,6 +77,13 @@ func configure(k Kernel, fd int, c Config) error {
 	index, err := k.Index(c.TAP)
 	if err != nil {
 		return fmt.Errorf("network: find the index of %s: %w", c.TAP, err)
+	}
+	if c.Mark != 0 {
+		for _, path := range markSysctls {
+			if err := k.WriteFile(path, "1"); err != nil {
+				return fmt.Errorf("network: set %s: %w", path, err)
+			}
+		}
 	}
 	m := requests(c, index)
 	seq, err := k.Request(m.b, len(m.what))

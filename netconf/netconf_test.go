@@ -43,6 +43,11 @@ func (k *fakeKernel) Request(b []byte, n int) (int, error) {
 
 func (k *fakeKernel) Close(fd int) { k.closed = append(k.closed, fd) }
 
+func (k *fakeKernel) WriteFile(path, value string) error {
+	k.calls = append(k.calls, "write "+path+"="+value)
+	return nil
+}
+
 func TestSetup(t *testing.T) {
 	k := &fakeKernel{}
 	fd, err := Setup(k, testConfig())

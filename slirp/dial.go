@@ -18,7 +18,7 @@ import (
 // could not answer (loopback, unspecified, inside its own subnet, or IPv6
 // without IPv6) becomes the gateway address.
 func (n *Network) DialTCP(ctx context.Context, from netip.AddrPort, port uint16) (net.Conn, error) {
-	src, dst := n.dialAddrs(from, port)
+	src, dst := n.PublishedEndpoints(from, port)
 	c, err := gonet.DialTCPWithBind(ctx, n.stack, toFull(src), toFull(dst), protoOf(dst.Addr()))
 	if err != nil && src.Port() != 0 && strings.Contains(err.Error(), (&tcpip.ErrPortInUse{}).String()) {
 		// The client's port is still held by an earlier connection of
@@ -35,7 +35,7 @@ func (n *Network) DialTCP(ctx context.Context, from netip.AddrPort, port uint16)
 // DialUDP opens a UDP flow to the container's port with from as its
 // source, as DialTCP does.
 func (n *Network) DialUDP(from netip.AddrPort, port uint16) (net.Conn, error) {
-	src, dst := n.dialAddrs(from, port)
+	src, dst := n.PublishedEndpoints(from, port)
 	laddr, raddr := toFull(src), toFull(dst)
 	c, err := gonet.DialUDP(n.stack, &laddr, &raddr, protoOf(dst.Addr()))
 	if err != nil {
@@ -44,10 +44,11 @@ func (n *Network) DialUDP(from netip.AddrPort, port uint16) (net.Conn, error) {
 	return c, nil
 }
 
-// dialAddrs picks the source and destination of a connection into the
-// container. A replaced source gets port 0 (any free one): two clients on
-// different loopback addresses may share a port.
-func (n *Network) dialAddrs(from netip.AddrPort, port uint16) (src, dst netip.AddrPort) {
+// PublishedEndpoints picks the source and destination of a published
+// connection into the container for the client at from. A replaced source
+// gets port 0 (any free one): two clients on different loopback addresses
+// may share a port.
+func (n *Network) PublishedEndpoints(from netip.AddrPort, port uint16) (src, dst netip.AddrPort) {
 	a := from.Addr().Unmap()
 	dst = netip.AddrPortFrom(n.container, port)
 	if a.Is6() && n.cfg.IPv6 {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 
+	"nook/nsagent"
 	"nook/nsinit"
 )
 
@@ -15,6 +16,8 @@ func main() {
 		switch os.Args[1] {
 		case nsinit.Arg:
 			nsinit.Main()
+		case nsagent.Arg:
+			nsagent.Main()
 		case nsinit.ProbeArg:
 			nsinit.Probe(os.Args[2:])
 		}
