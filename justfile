@@ -75,5 +75,11 @@ bench-pull:
 bench-net:
     bash bench/net.sh
 
+# iperf3 throughput of nook's slirp, gvisor-tap-vsock and RootlessKit v3's driver on one TAP setup (root; needs iperf3).
+bench-stacks *ARGS:
+    CGO_ENABLED=0 go -C bench/stacks build -trimpath -o {{ justfile_directory() }}/bin/bench/stacks .
+    CGO_ENABLED=0 go -C bench/stacks/gvtap build -trimpath -o {{ justfile_directory() }}/bin/bench/stacks-gvtap .
+    bin/bench/stacks {{ ARGS }}
+
 # All benchmarks.
-bench: bench-start bench-pull bench-net
+bench: bench-start bench-pull bench-net bench-stacks
