@@ -31,20 +31,32 @@ func (f flagsGlobal) debug() bool { return f.Debug }
 
 type grammar struct {
 	flagsGlobal
-	Run     runCmd     `cmd:"" help:"Run a command in a new container."`
-	Sandbox sandboxCmd `cmd:"" help:"Run a command in a sandbox on the host's own filesystem, read-only."`
-	Pull    pullCmd    `cmd:"" help:"Pull an image from a registry."`
-	Images  imagesCmd  `cmd:"" help:"List stored images."`
-	Rmi     rmiCmd     `cmd:"" help:"Remove images."`
-	Tag     tagCmd     `cmd:"" help:"Give a stored image another name."`
-	Image   imageCmd   `cmd:"" help:"Manage images (inspect, prune, ...)."`
-	Load    loadCmd    `cmd:"" help:"Load images from a docker save or OCI layout archive."`
-	Save    saveCmd    `cmd:"" help:"Save images to a docker save or OCI layout archive."`
-	Import  importCmd  `cmd:"" help:"Make a one-layer image from a root filesystem tarball."`
-	Stats   statsCmd   `cmd:"" help:"Show CPU, memory, PID and I/O use of running containers."`
-	Port    portCmd    `cmd:"" help:"List a running container's published ports."`
-	Info    infoCmd    `cmd:"" help:"Show what this host supports and how to fix what it lacks."`
-	Version versionCmd `cmd:"" help:"Print nook's version."`
+	Run       runCmd       `cmd:"" help:"Run a command in a new container."`
+	Sandbox   sandboxCmd   `cmd:"" help:"Run a command in a sandbox on the host's own filesystem, read-only."`
+	Pull      pullCmd      `cmd:"" help:"Pull an image from a registry."`
+	Images    imagesCmd    `cmd:"" help:"List stored images."`
+	Rmi       rmiCmd       `cmd:"" help:"Remove images."`
+	Tag       tagCmd       `cmd:"" help:"Give a stored image another name."`
+	Image     imageCmd     `cmd:"" help:"Manage images (inspect, prune, ...)."`
+	Load      loadCmd      `cmd:"" help:"Load images from a docker save or OCI layout archive."`
+	Save      saveCmd      `cmd:"" help:"Save images to a docker save or OCI layout archive."`
+	Import    importCmd    `cmd:"" help:"Make a one-layer image from a root filesystem tarball."`
+	Create    createCmd    `cmd:"" help:"Create a container without starting it (nook start runs it)."`
+	Ps        psCmd        `cmd:"" help:"List containers (running ones; -a for all)."`
+	Start     startCmd     `cmd:"" help:"Start stopped containers."`
+	Stop      stopCmd      `cmd:"" help:"Stop running containers (stop signal, then SIGKILL)."`
+	Restart   restartCmd   `cmd:"" help:"Restart containers."`
+	Kill      killCmd      `cmd:"" help:"Send a signal to running containers."`
+	Rm        rmCmd        `cmd:"" help:"Remove containers."`
+	Wait      waitCmd      `cmd:"" help:"Wait for containers to stop and print their exit codes."`
+	Logs      logsCmd      `cmd:"" help:"Show a container's output."`
+	Inspect   inspectCmd   `cmd:"" help:"Show containers' (or images') details as JSON."`
+	Rename    renameCmd    `cmd:"" help:"Rename a container."`
+	Container containerCmd `cmd:"" help:"Manage containers (ls, rm, prune, ...)."`
+	Stats     statsCmd     `cmd:"" help:"Show CPU, memory, PID and I/O use of running containers."`
+	Port      portCmd      `cmd:"" help:"List a running container's published ports."`
+	Info      infoCmd      `cmd:"" help:"Show what this host supports and how to fix what it lacks."`
+	Version   versionCmd   `cmd:"" help:"Print nook's version."`
 }
 
 // Building kong's model of the whole grammar costs about half a
@@ -78,6 +90,8 @@ type globals struct {
 	Debug  bool
 	Stdout io.Writer
 	Stderr io.Writer
+	// sup is the detached container this process supervises (run -d).
+	sup *supervised
 }
 
 // exitError carries a status from a command to main.

@@ -76,7 +76,7 @@ func TestUsageError(t *testing.T) {
 	}{
 		{"run", []string{"run", "--bogus"}, "unknown flag --bogus (see 'nook run --help')"},
 		{"sandbox", []string{"sandbox", "--bogus"}, "unknown flag --bogus (see 'nook sandbox --help')"},
-		{"no command", []string{"bogus"}, "unexpected argument bogus (see 'nook --help')"},
+		{"no command", []string{"xyzzy"}, "unexpected argument xyzzy (see 'nook --help')"},
 		{"global flag first", []string{"--debug", "run", "--bogus"}, "unknown flag --bogus (see 'nook run --help')"},
 		{"missing argument", []string{"pull"}, `expected "<image>" (see 'nook pull --help')`},
 		{"missing input", []string{"load"}, "missing flags: --input=FILE (see 'nook load --help')"},
@@ -114,7 +114,7 @@ func TestMainUsageStatus(t *testing.T) {
 	}{
 		{"run", []string{"run", "--bogus"}, "nook: unknown flag --bogus (see 'nook run --help')\n"},
 		{"sandbox", []string{"sandbox", "--bogus"}, "nook: unknown flag --bogus (see 'nook sandbox --help')\n"},
-		{"no command", []string{"bogus"}, "nook: unexpected argument bogus (see 'nook --help')\n"},
+		{"no command", []string{"xyzzy"}, "nook: unexpected argument xyzzy (see 'nook --help')\n"},
 		{"missing rootfs", []string{"run", "--rootfs", filepath.Join(rootfs, "missing"), "--", "true"}, "nook: --rootfs: stat "},
 		{"run without a command after --", []string{"run", "--rootfs", rootfs, "--"}, "nook: no command given\n"},
 		{"sandbox without a command after --", []string{"sandbox", "--"}, "nook: no command given\n"},

@@ -31,6 +31,11 @@ type runCmd struct {
 	ReadOnly   bool     `help:"Mount the root filesystem read-only."`
 	Publish    []string `short:"p" sep:"none" placeholder:"[HOSTIP:]HOSTPORT:CONTAINERPORT[/PROTO]" help:"Publish a container port on the host (repeatable; HOSTPORT left out: a random one)."`
 	PublishAll bool     `short:"P" help:"Publish every port the image exposes on a random host port."`
+	Detach     bool     `short:"d" help:"Run in the background, print the container's id, and return."`
+	Name       string   `placeholder:"NAME" help:"Name the container (default: a generated one)."`
+	Restart    string   `default:"no" placeholder:"POLICY" help:"With -d: no, on-failure[:N] or always."`
+	LogOpt     []string `placeholder:"OPT" help:"With -d: max-size=SIZE caps the log (default 10m)."`
+	Label      []string `short:"l" placeholder:"KEY=VALUE" help:"With -d: set a label on the container (ps --filter label=...)."`
 	Command    []string `arg:"" optional:"" passthrough:"partial" placeholder:"IMAGE [COMMAND]" help:"Image, then the command and its arguments (default: the image's)."`
 
 	// OverlayLower is for the tests until images exist: the root is an

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"nook/lifecycle"
 	"nook/ports"
 	"nook/state"
 )
@@ -226,4 +227,16 @@ func findPublished(want string) (state.Published, error) {
 func runningOrNone() []state.Running {
 	rs, _ := state.List(state.Dir())
 	return rs
+}
+
+// lifecycle is the ports as a container's status records them.
+func (p *publishedPorts) lifecycle() []lifecycle.Port {
+	if p == nil || p.b == nil {
+		return nil
+	}
+	var out []lifecycle.Port
+	for _, m := range p.b.Ports() {
+		out = append(out, lifecycle.Port{HostIP: m.HostIP.String(), HostPort: m.HostPort, ContainerPort: m.ContainerPort, Proto: m.Proto})
+	}
+	return out
 }

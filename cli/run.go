@@ -5,7 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"math/rand/v2"
+
 	"os"
 	"path"
 	"path/filepath"
@@ -16,12 +16,28 @@ import (
 	"golang.org/x/term"
 	"nook/cgroups"
 	"nook/container"
+	"nook/lifecycle"
 	"nook/messages"
 	"nook/spec"
 	"nook/state"
 )
 
 func (c *runCmd) Run(g *globals) error {
+	if id := os.Getenv(superviseEnv); id != "" && g.sup == nil {
+		return c.supervise(g, id)
+	}
+	if c.Detach {
+		return c.detach(g)
+	}
+	if err := c.foregroundOnly(); err != nil {
+		return err
+	}
+	return c.runContainer(g)
+}
+
+// runContainer runs the container once, in the foreground or under its
+// supervisor (g.sup).
+func (c *runCmd) runContainer(g *globals) error {
 	if c.Rootfs == "" {
 		return c.runImage(g)
 	}
@@ -35,7 +51,7 @@ func (c *runCmd) Run(g *globals) error {
 		return err
 	}
 	o.User, o.ReadOnly = c.User, c.ReadOnly
-	id := newID()
+	id := g.containerID()
 	cfg, err := c.config(g, rootfs, o, ids, id)
 	if err != nil {
 		return err
@@ -50,7 +66,7 @@ func (c *runCmd) Run(g *globals) error {
 	if err := pp.bind(c, nil, id, cfg.Spec.Hostname); err != nil {
 		return err
 	}
-	return start(cfg, ids, &c.resources, id, nil, pp)
+	return start(g, cfg, ids, &c.resources, id, nil, pp)
 }
 
 // config is the init's config for a container on rootfs.
@@ -181,7 +197,7 @@ func (f *isolation) config(s *specs.Spec, g *globals) *messages.Config {
 
 // start runs the container; prepare, when set, makes the final config
 // while the init starts (container.Run.Prepare).
-func start(cfg *messages.Config, ids idPlan, res *resources, id string, prepare func() (*messages.Config, error), pp *publishedPorts) error {
+func start(g *globals, cfg *messages.Config, ids idPlan, res *resources, id string, prepare func() (*messages.Config, error), pp *publishedPorts) error {
 	cg, err := res.cgroup(id)
 	if err != nil {
 		return err
@@ -193,6 +209,9 @@ func start(cfg *messages.Config, ids idPlan, res *resources, id string, prepare 
 	}
 	if cg != nil {
 		r.Started = func(pid int) func() { return register(id, r.Config, cg)(pid) }
+	}
+	if g.sup != nil {
+		g.sup.attach(r, pp)
 	}
 	code, err := r.Start()
 	if r.OOMKilled {
@@ -239,12 +258,6 @@ func register(id string, cfg *messages.Config, cg *cgroups.Cgroup) func(int) fun
 }
 
 // newID is a container's short id: 12 hex digits, as Docker shows them.
-func newID() string {
-	// math/rand/v2's generator is seeded by the runtime: unique enough for
-	// a name, and crypto/rand's package inits are not paid on every start.
-	return fmt.Sprintf("%012x", rand.Uint64()&(1<<48-1))
-}
-
 func consoleSize() *specs.Box {
 	for _, fd := range []int{0, 1, 2} {
 		if w, h, err := term.GetSize(fd); err == nil {
@@ -262,7 +275,39 @@ func defaultHostname(network, id string) string {
 			return h
 		}
 	}
+	return shortID(id)
+}
+
+// shortID is an id as ps shows it: 12 hex digits.
+func shortID(id string) string {
+	if len(id) > 12 {
+		return id[:12]
+	}
 	return id
+}
+
+// containerID is the id of the container this run makes: the supervised
+// one's, or a new one.
+func (g *globals) containerID() string {
+	if g.sup != nil {
+		return g.sup.ctr.ID
+	}
+	return lifecycle.NewID()
+}
+
+// foregroundOnly refuses the flags that only mean something with -d.
+func (c *runCmd) foregroundOnly() error {
+	switch {
+	case c.Name != "":
+		return usage("--name needs -d: a foreground container is not kept under a name (use -d, or --hostname)")
+	case c.Restart != "no":
+		return usage("--restart needs -d: only a detached container has a supervisor to restart it")
+	case len(c.Label) > 0:
+		return usage("--label needs -d: labels are kept with a detached container's record")
+	case len(c.LogOpt) > 0:
+		return usage("--log-opt needs -d: a foreground container's output goes to your terminal, not a log")
+	}
+	return nil
 }
 
 type usageErr string

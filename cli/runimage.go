@@ -36,7 +36,7 @@ func (c *runCmd) runImage(g *globals) error {
 		return err
 	}
 	o.User, o.ReadOnly = c.User, c.ReadOnly
-	id := newID()
+	id := g.containerID()
 	quiet := *g
 	quiet.Debug = false // the real config is printed once it is made
 	early, err := c.config(&quiet, "/", o, ids, id)
@@ -49,7 +49,7 @@ func (c *runCmd) runImage(g *globals) error {
 	p := &imageRun{c: c, g: g, ids: ids, id: id, image: args[0], args: args[1:]}
 	defer p.close()
 	defer p.ports.close()
-	err = start(early, ids, &c.resources, id, p.prepare, &p.ports)
+	err = start(g, early, ids, &c.resources, id, p.prepare, &p.ports)
 	if rerr := p.remove(); rerr != nil && err == nil {
 		err = rerr
 	}
@@ -95,7 +95,7 @@ func (p *imageRun) prepare() (*messages.Config, error) {
 	}
 	host := p.c.Hostname
 	if host == "" {
-		host = p.id
+		host = shortID(p.id)
 	}
 	if err := p.ports.bind(p.c, sortedKeys(cf.Config.ExposedPorts), p.id, host); err != nil {
 		return nil, err
@@ -111,7 +111,7 @@ func (p *imageRun) prepare() (*messages.Config, error) {
 	p.c.applyImage(&o, cf.Config)
 	rec := rootfs.Record{ID: p.id, Name: name, StopSignal: cf.Config.StopSignal,
 		Labels: cf.Config.Labels, ExposedPorts: sortedKeys(cf.Config.ExposedPorts)}
-	if p.fs, err = p.c.rootfs(p.g, st, rec, img); err != nil {
+	if p.fs, err = p.containerRoot(st, rec, img); err != nil {
 		return nil, err
 	}
 	cfg, err := p.c.config(p.g, p.fs.Path(), o, p.ids, p.id)
@@ -120,6 +120,18 @@ func (p *imageRun) prepare() (*messages.Config, error) {
 	}
 	cfg.Overlay = p.fs.Overlay(st.Store)
 	return cfg, nil
+}
+
+// containerRoot makes the container's root filesystem, or under a
+// supervisor opens the one an earlier run of the container made (its
+// changes persist across stop and start).
+func (p *imageRun) containerRoot(st *imageStore, rec rootfs.Record, img store.Image) (*rootfs.Rootfs, error) {
+	if p.g.sup != nil {
+		if fs, err := rootfs.Open(st.Store, p.id); err == nil {
+			return fs, nil
+		}
+	}
+	return p.c.rootfs(p.g, st, rec, img)
 }
 
 // remove deletes the root filesystem after the run with --rm.

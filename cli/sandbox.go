@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"nook/lifecycle"
 	"nook/spec"
 )
 
@@ -46,7 +47,7 @@ func (c *sandboxCmd) Run(g *globals) error {
 	cfg.HostRoot = true
 	cfg.Files = c.net.sandboxFiles()
 	cfg.IDNote = ids.Note
-	return start(cfg, ids, &c.resources, newID(), nil, nil)
+	return start(g, cfg, ids, &c.resources, lifecycle.NewID(), nil, nil)
 }
 
 // existing makes each path absolute and checks it is there: a sandbox

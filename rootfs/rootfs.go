@@ -207,3 +207,14 @@ func readRecord(dir string) (Record, error) {
 	}
 	return rec, json.Unmarshal(b, &rec)
 }
+
+// Open is the root filesystem container id already has (a stopped
+// container started again keeps its changes).
+func Open(st *store.Store, id string) (*Rootfs, error) {
+	dir := filepath.Join(Dir(st), id)
+	rec, err := readRecord(dir)
+	if err != nil {
+		return nil, err
+	}
+	return &Rootfs{Record: rec, Dir: dir}, nil
+}

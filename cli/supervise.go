@@ -1,0 +1,276 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sync"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+	"nook/container"
+	"nook/lifecycle"
+	"nook/logs"
+	"nook/state"
+	"nook/supervisor"
+)
+
+// supervised is the detached container this process supervises: it holds
+// the container's log, its status, its control socket and (through the
+// runs it makes) its network and published ports, for as long as the
+// container lives, restarts included.
+type supervised struct {
+	ls    *lifecycle.Store
+	ctr   lifecycle.Container
+	log   *logs.Writer
+	out   *os.File // the container's stdout and stderr: pipes into the log
+	errw  *os.File
+	relay sync.WaitGroup
+	ready *os.File
+	ctl   *supervisor.Server
+
+	mu    sync.Mutex
+	st    lifecycle.Status
+	pidfd int
+}
+
+// supervise runs container id (recorded by detach or create) until it is
+// done with, restarting it as its policy says.
+func (c *runCmd) supervise(g *globals, id string) error {
+	os.Unsetenv(superviseEnv)
+	s, err := newSupervised(id)
+	if err != nil {
+		return err
+	}
+	defer s.close()
+	c.Rm = false // the supervisor removes the container, once, at the end
+	g.sup = s
+	for {
+		err := c.runContainer(g)
+		code := exitCode(err)
+		if !s.everStarted() {
+			s.exited(code, err)
+			return err
+		}
+		if err != nil && code == exitFailed {
+			fmt.Fprintf(os.Stderr, "nook: %s\n", errorText(err))
+		}
+		if !s.exited(code, err) {
+			break
+		}
+		time.Sleep(s.backoff())
+	}
+	if s.ctr.AutoRemove {
+		return removeContainer(g, s.ls, s.ctr)
+	}
+	return nil
+}
+
+func newSupervised(id string) (*supervised, error) {
+	ls, err := openLifecycle()
+	if err != nil {
+		return nil, err
+	}
+	ctr, err := ls.Get(id)
+	if err != nil {
+		return nil, fmt.Errorf("container %s: %w", id, err)
+	}
+	s := &supervised{ls: ls, ctr: ctr, st: ctr.Status, pidfd: -1, ready: os.NewFile(readyFD, "ready")}
+	s.st.Stopped, s.st.Error = false, ""
+	if s.log, err = logs.Open(ls.LogPath(id), ctr.LogMaxSize); err != nil {
+		return nil, err
+	}
+	if s.out, err = s.pipeTo("stdout"); err == nil {
+		s.errw, err = s.pipeTo("stderr")
+	}
+	if err == nil {
+		s.ctl, err = supervisor.Listen(controlPath(id), s)
+	}
+	if err != nil {
+		s.close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// controlPath is the container's control socket, in the user's private
+// runtime directory.
+func controlPath(id string) string { return state.Dir() + "/ctl/" + id }
+
+// pipeTo makes the pipe whose write end the container gets as stream's
+// descriptor, its read end copied into the log.
+func (s *supervised) pipeTo(stream string) (*os.File, error) {
+	r, w, err := os.Pipe()
+	if err != nil {
+		return nil, err
+	}
+	s.relay.Add(1)
+	go func() {
+		defer s.relay.Done()
+		defer r.Close()
+		_, _ = io.Copy(s.log.Stream(stream), r)
+	}()
+	return w, nil
+}
+
+func (s *supervised) close() {
+	if s.ctl != nil {
+		s.ctl.Close()
+	}
+	if s.out != nil {
+		s.out.Close()
+	}
+	if s.errw != nil {
+		s.errw.Close()
+		// Our own stderr may be it too (after ready).
+		_ = unix.Dup2(int(nullFile().Fd()), 2)
+	}
+	s.relay.Wait()
+	if s.log != nil {
+		s.log.Close()
+	}
+}
+
+func nullFile() *os.File {
+	f, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
+	if err != nil {
+		return os.Stdin
+	}
+	return f
+}
+
+// attach makes run r the supervised container's: no stdin, output to the
+// log, an agent (for exec), and the status written as it starts.
+func (s *supervised) attach(r *container.Run, pp *publishedPorts) {
+	r.Stdin, r.Stdout, r.Stderr = nil, s.out, s.errw
+	r.Agent = true
+	prev := r.Started
+	r.Started = func(pid int) func() {
+		done := func() {}
+		if prev != nil {
+			done = prev(pid)
+		}
+		s.started(pid, pp)
+		return done
+	}
+}
+
+func (s *supervised) started(pid int, pp *publishedPorts) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	fd, err := unix.PidfdOpen(pid, 0)
+	if err == nil {
+		s.pidfd = fd
+	}
+	self, _ := lifecycle.Self(controlPath(s.ctr.ID))
+	s.st = lifecycle.Status{State: lifecycle.Running, Pid: pid, StartedAt: time.Now().UTC(), Restarts: s.st.Restarts,
+		Supervisor: self, Ports: pp.lifecycle()}
+	if err := s.ls.WriteStatus(s.ctr.ID, s.st); err != nil {
+		fmt.Fprintf(os.Stderr, "nook: %v\n", err)
+	}
+	if s.ready != nil {
+		// From now on nook's own words go to the log, and the command
+		// that started us can return.
+		_ = unix.Dup2(int(s.errw.Fd()), 2)
+		_, _ = s.ready.WriteString("ready\n")
+		s.ready.Close()
+		s.ready = nil
+	}
+}
+
+func (s *supervised) everStarted() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.ready == nil
+}
+
+// exited records the end of a run and reports whether to restart.
+func (s *supervised) exited(code int, err error) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.pidfd >= 0 {
+		unix.Close(s.pidfd)
+		s.pidfd = -1
+	}
+	s.st.State, s.st.Pid, s.st.ExitCode, s.st.FinishedAt = lifecycle.Exited, 0, code, time.Now().UTC()
+	s.st.Supervisor = nil
+	if err != nil && code == exitFailed {
+		s.st.Error = errorText(err)
+	}
+	restart := s.restarts(code)
+	if restart {
+		s.st.Restarts++
+	}
+	if err := s.ls.WriteStatus(s.ctr.ID, s.st); err != nil {
+		fmt.Fprintf(os.Stderr, "nook: %v\n", err)
+	}
+	return restart
+}
+
+// restarts applies the restart policy; s.mu is held.
+func (s *supervised) restarts(code int) bool {
+	p := s.ctr.Restart
+	switch {
+	case s.st.Stopped:
+		return false
+	case p.Name == "always" || p.Name == "unless-stopped":
+		return true
+	case p.Name == "on-failure":
+		return code != 0 && (p.MaxRetries == 0 || s.st.Restarts < p.MaxRetries)
+	}
+	return false
+}
+
+// backoff doubles from 100 ms up to 10 s, as Docker's restarts do.
+func (s *supervised) backoff() time.Duration {
+	s.mu.Lock()
+	n := s.st.Restarts
+	s.mu.Unlock()
+	d := 100 * time.Millisecond
+	for i := 1; i < n && d < 10*time.Second; i++ {
+		d *= 2
+	}
+	return min(d, 10*time.Second)
+}
+
+// Signal sends sig to the container's PID 1 (supervisor.Handler).
+func (s *supervised) Signal(sig syscall.Signal, stop bool) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if stop && !s.st.Stopped {
+		s.st.Stopped = true
+		_ = s.ls.WriteStatus(s.ctr.ID, s.st)
+	}
+	if s.pidfd < 0 {
+		return fmt.Errorf("container %s is not running", s.ctr.Name)
+	}
+	if err := unix.PidfdSendSignal(s.pidfd, sig, nil, 0); err != nil && !errors.Is(err, unix.ESRCH) {
+		return fmt.Errorf("signal container %s: %w", s.ctr.Name, err)
+	}
+	return nil
+}
+
+// exitCode is the status a run's error stands for.
+func exitCode(err error) int {
+	var ee exitError
+	var ce *container.Error
+	switch {
+	case err == nil:
+		return 0
+	case errors.As(err, &ee):
+		return ee.code
+	case errors.As(err, &ce):
+		return ce.Code
+	}
+	return exitFailed
+}
+
+func errorText(err error) string {
+	var ce *container.Error
+	if errors.As(err, &ce) {
+		return ce.Msg
+	}
+	return err.Error()
+}
