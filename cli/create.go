@@ -49,5 +49,6 @@ type containerCmd struct {
 	Wait    waitCmd           `cmd:"" help:"Wait for containers to stop and print their exit codes."`
 	Restart restartCmd        `cmd:"" help:"Restart containers."`
 	Rename  renameCmd         `cmd:"" help:"Rename a container."`
+	Top     topCmd            `cmd:"" help:"List a container's processes."`
 	Create  createCmd         `cmd:"" help:"Create a container without starting it."`
 }

@@ -390,3 +390,20 @@ func TestLifecycleConcurrent(t *testing.T) {
 		t.Errorf("left after rm -f: %q", r.Stdout)
 	}
 }
+
+// top lists the container's processes and nothing of the host's.
+func TestLifecycleTop(t *testing.T) {
+	detached(t, "--name", "top-1", "--rootfs", rootfs(t), "--", "sh", "-c", "sleep 1000 & sleep 2000; true")
+	time.Sleep(300 * time.Millisecond)
+	r := nook(t, "top", "top-1")
+	wantCode(t, r, 0)
+	lines := strings.Split(strings.TrimSpace(r.Stdout), "\n")
+	if len(lines) != 4 || !strings.HasPrefix(lines[0], "UID") {
+		t.Fatalf("top:\n%s", r.Stdout)
+	}
+	for _, want := range []string{"sh -c", "sleep 1000", "sleep 2000"} {
+		if !strings.Contains(r.Stdout, want) {
+			t.Errorf("top lacks %q:\n%s", want, r.Stdout)
+		}
+	}
+}
