@@ -407,3 +407,38 @@ func TestLifecycleTop(t *testing.T) {
 		}
 	}
 }
+
+// A stopped container of an image started again has its own changes,
+// its image cannot be removed meanwhile, and rm takes its directory.
+func TestLifecycleImageStartKeepsFiles(t *testing.T) {
+	s := testImages(t)
+	e := newImageEnv(t)
+	ref := s.Busybox.Ref(t)
+	e.pull(ref)
+	e.ok("run", "-d", "--name", "keep", ref, "sh", "-c", "echo run >> /kept; cat /kept; sleep 1000")
+	t.Cleanup(func() { e.nook("rm", "-f", "keep") })
+	e.ok("stop", "-t", "0", "keep")
+	e.ok("start", "keep")
+	deadline := time.Now().Add(20 * time.Second)
+	want := "run\nrun\nrun\n" // the first start's cat, then the second's
+	for {
+		got := e.ok("logs", "keep").Stdout
+		if got == want {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("logs %q, want %q", got, want)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if r := e.nook("rmi", ref); r.Code == 0 {
+		t.Error("rmi removed the image of an existing container")
+	}
+	e.ok("rm", "-f", "keep")
+	if got := e.entries("containers"); len(got) != 0 {
+		t.Errorf("containers/ after rm -f: %q", got)
+	}
+	if got := e.entries("lifecycle"); len(got) != 2 { // names/ and lock
+		t.Errorf("lifecycle/ after rm -f: %q", got)
+	}
+}
