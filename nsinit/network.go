@@ -27,7 +27,7 @@ type early struct {
 func networkFirst(n *messages.NetworkConfig) early {
 	begin := time.Now()
 	fd, err := netconf.Apply(netconf.Config{TAP: n.TAP, Address: n.Address, Gateway: n.Gateway, MTU: n.MTU,
-		Address6: n.Address6, Gateway6: n.Gateway6})
+		Address6: n.Address6, Gateway6: n.Gateway6, Mark: n.Mark})
 	if err == nil {
 		// The message carries a copy to the host side; the device must
 		// live exactly as long as the host's stack holds that one.
