@@ -63,7 +63,7 @@ func (c *runCmd) runContainer(g *globals) error {
 	}
 	pp := &publishedPorts{}
 	defer pp.close()
-	if err := pp.bind(c, nil, id, cfg.Spec.Hostname); err != nil {
+	if err := pp.bind(c, nil, id, g.portsName(cfg.Spec.Hostname)); err != nil {
 		return err
 	}
 	return start(g, cfg, ids, &c.resources, id, nil, pp)
@@ -293,6 +293,15 @@ func (g *globals) containerID() string {
 		return g.sup.ctr.ID
 	}
 	return lifecycle.NewID()
+}
+
+// portsName is the name nook port finds a container's ports by: a
+// detached container's name, else its host name.
+func (g *globals) portsName(hostname string) string {
+	if g.sup != nil {
+		return g.sup.ctr.Name
+	}
+	return hostname
 }
 
 // foregroundOnly refuses the flags that only mean something with -d.

@@ -97,7 +97,7 @@ func (p *imageRun) prepare() (*messages.Config, error) {
 	if host == "" {
 		host = shortID(p.id)
 	}
-	if err := p.ports.bind(p.c, sortedKeys(cf.Config.ExposedPorts), p.id, host); err != nil {
+	if err := p.ports.bind(p.c, sortedKeys(cf.Config.ExposedPorts), p.id, p.g.portsName(host)); err != nil {
 		return nil, err
 	}
 	cmd, err := p.c.command(cf.Config, p.args, p.image)

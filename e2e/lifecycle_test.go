@@ -4,8 +4,10 @@ package e2e
 // logs, stop, kill, rm, wait, inspect, start, restart, rename, create.
 
 import (
+	"bufio"
 	"encoding/json"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -440,5 +442,40 @@ func TestLifecycleImageStartKeepsFiles(t *testing.T) {
 	}
 	if got := e.entries("lifecycle"); len(got) != 2 { // names/ and lock
 		t.Errorf("lifecycle/ after rm -f: %q", got)
+	}
+}
+
+// A detached container's published port works, nook port finds it by
+// name, ps shows it, and rm -f frees it.
+func TestLifecyclePublished(t *testing.T) {
+	port := publishablePort(t)
+	detached(t, "--name", "pub-1", "--init", "-p", fmt.Sprintf("127.0.0.1:%d:80", port), "--rootfs", rootfs(t), "--", "probe", "serve", "tcp", "80")
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		c, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", port), time.Second)
+		if err == nil {
+			line, _ := bufio.NewReader(c).ReadString('\n')
+			c.Close()
+			if strings.HasPrefix(line, "peer ") {
+				break
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no answer on the published port: %v", err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if r := nook(t, "port", "pub-1"); !strings.Contains(r.Stdout, fmt.Sprintf("80/tcp -> 127.0.0.1:%d", port)) {
+		t.Errorf("nook port pub-1: %q %q", r.Stdout, r.Stderr)
+	}
+	if r := nook(t, "ps", "--filter", "name=pub-1"); !strings.Contains(r.Stdout, fmt.Sprintf("127.0.0.1:%d->80/tcp", port)) {
+		t.Errorf("ps:\n%s", r.Stdout)
+	}
+	wantCode(t, nook(t, "rm", "-f", "pub-1"), 0)
+	ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+	if err != nil {
+		t.Errorf("the port is still bound after rm -f: %v", err)
+	} else {
+		ln.Close()
 	}
 }
