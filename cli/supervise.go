@@ -124,8 +124,10 @@ func (s *supervised) close() {
 	}
 	if s.errw != nil {
 		s.errw.Close()
-		// Our own stderr may be it too (after ready).
-		_ = unix.Dup2(int(nullFile().Fd()), 2)
+		if s.everStarted() {
+			// Our stderr is that pipe too: the log must see its end.
+			_ = unix.Dup2(int(nullFile().Fd()), 2)
+		}
 	}
 	s.relay.Wait()
 	if s.log != nil {

@@ -479,3 +479,32 @@ func TestLifecyclePublished(t *testing.T) {
 		ln.Close()
 	}
 }
+
+// A detached run that cannot start says why, as in the foreground, and
+// leaves no container behind.
+func TestLifecycleRunErrors(t *testing.T) {
+	e := newImageEnv(t)
+	r := e.nook("run", "-d", "--name", "never", "--pull", "never", "no-such-image:1")
+	if r.Code != 125 || !strings.Contains(r.Stderr, "no-such-image:1 is not in the store") {
+		t.Errorf("run -d of a missing image: %d %q", r.Code, r.Stderr)
+	}
+	if r := e.nook("ps", "-a", "-q"); strings.TrimSpace(r.Stdout) != "" {
+		t.Errorf("left behind: %q", r.Stdout)
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"run", "--name", "x", "--rootfs", "/", "true"}, "--name needs -d"},
+		{[]string{"run", "-d", "--restart", "sometimes", "--rootfs", "/", "true"}, "invalid --restart"},
+		{[]string{"run", "-d", "--rm", "--restart", "always", "--rootfs", "/", "true"}, "conflict"},
+		{[]string{"run", "-d", "--log-opt", "max-size=lots", "--rootfs", "/", "true"}, "lots"},
+		{[]string{"logs", "nothing-of-that-name"}, "no such container"},
+		{[]string{"stop", "nothing-of-that-name"}, "no such container"},
+	} {
+		r := e.nook(c.args...)
+		if r.Code == 0 || !strings.Contains(r.Stderr, c.want) || strings.Count(strings.TrimSpace(r.Stderr), "\n") != 0 {
+			t.Errorf("nook %s: %d %q, want one line with %q", strings.Join(c.args, " "), r.Code, r.Stderr, c.want)
+		}
+	}
+}
