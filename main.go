@@ -19,6 +19,9 @@ func main() {
 	if len(os.Args) > 1 && os.Args[1] == nsagent.Arg {
 		nsagent.Main()
 	}
+	if len(os.Args) > 1 && os.Args[1] == nsinit.ExecArg {
+		nsinit.ExecMain()
+	}
 	if len(os.Args) > 1 && os.Args[1] == nsinit.ProbeArg {
 		nsinit.Probe(os.Args[2:])
 	}

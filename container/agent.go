@@ -30,10 +30,18 @@ type agent struct {
 	initPid int
 	pidfd   int
 	started chan error
+	// readDone is closed when startReading's reader has ended; nil until
+	// it is started.
+	readDone chan struct{}
+
+	// sending keeps sock open while a request is being sent on it.
+	sending sync.Mutex
+	closed  bool
 
 	mu      sync.Mutex
 	next    uint32
 	waiting map[uint32]chan connected
+	execs   map[uint32]*execState
 	gone    bool
 }
 
@@ -52,7 +60,9 @@ func newAgent() (a *agent, child int, err error) {
 	if err != nil {
 		return nil, -1, err
 	}
-	return &agent{sock: host, pidfd: -1, started: make(chan error, 1), waiting: map[uint32]chan connected{}}, child, nil
+	a = &agent{sock: host, pidfd: -1, started: make(chan error, 1),
+		waiting: map[uint32]chan connected{}, execs: map[uint32]*execState{}}
+	return a, child, nil
 }
 
 // args is the agent's command line (nsagent.Arg).
@@ -64,61 +74,87 @@ func (a *agent) args(flags uintptr, cgroup bool) []string {
 	return []string{"nook", nsagent.Arg, strconv.FormatUint(uint64(flags&agentFlags), 10), cg}
 }
 
-// awaitStarted reads the agent's first message, the init's pid and a
-// pidfd for it, into a; run it while the id maps are written.
-func (a *agent) awaitStarted() {
+// startReading reads the agent's messages until it is gone: first the
+// init's pid and a pidfd for it (into a, then a.started), then the
+// answers to requests. Start it while the id maps are written.
+func (a *agent) startReading() {
+	a.readDone = make(chan struct{})
+	go func() {
+		defer close(a.readDone)
+		defer a.end()
+		err := a.awaitStarted()
+		a.started <- err
+		if err == nil {
+			a.serve()
+		}
+	}()
+}
+
+func (a *agent) awaitStarted() error {
 	m, fds, err := messages.RecvAgent(a.sock)
 	switch {
 	case errors.Is(err, io.EOF):
 		// The agent reported its failure on the init's socket.
-		err = failed("the container's agent exited before it started the init")
+		return failed("the container's agent exited before it started the init")
 	case err != nil:
-		err = failed("%v", err)
+		return failed("%v", err)
 	case m.Kind != messages.AgentStarted || len(fds) != 1:
 		closeFDs(fds)
-		err = failed("the container's agent sent message %d with %d descriptors first", m.Kind, len(fds))
-	default:
-		a.initPid, a.pidfd = m.Pid, fds[0]
-		go a.serve()
+		return failed("the container's agent sent message %d with %d descriptors first", m.Kind, len(fds))
 	}
-	a.started <- err
+	a.initPid, a.pidfd = m.Pid, fds[0]
+	return nil
 }
 
-// serve hands the agent's answers to the connections waiting for them,
+// serve hands the agent's answers to the requests waiting for them,
 // until the agent is gone.
 func (a *agent) serve() {
 	for {
 		m, fds, err := messages.RecvAgent(a.sock)
 		if err != nil {
-			a.end()
 			return
 		}
-		a.mu.Lock()
-		ch := a.waiting[m.ID]
-		delete(a.waiting, m.ID)
-		a.mu.Unlock()
-		c := connected{fd: -1}
-		switch {
-		case m.Error != "":
-			c.err = errors.New(m.Error)
-		case len(fds) == 1:
-			c.fd, fds = fds[0], nil
+		switch m.Kind {
+		case messages.AgentConnected:
+			a.connected(m, fds)
+		case messages.AgentExecStarted:
+			a.execStarted(m, fds)
+		case messages.AgentExecExited:
+			closeFDs(fds)
+			a.execExited(m)
 		default:
-			c.err = fmt.Errorf("the agent answered with %d descriptors", len(fds))
+			closeFDs(fds)
 		}
-		closeFDs(fds)
-		if ch == nil {
-			if c.fd >= 0 {
-				unix.Close(c.fd) // its client gave up waiting
-			}
-			continue
-		}
-		ch <- c
 	}
+}
+
+func (a *agent) connected(m messages.AgentMsg, fds []int) {
+	a.mu.Lock()
+	ch := a.waiting[m.ID]
+	delete(a.waiting, m.ID)
+	a.mu.Unlock()
+	c := connected{fd: -1}
+	switch {
+	case m.Error != "":
+		c.err = errors.New(m.Error)
+	case len(fds) == 1:
+		c.fd, fds = fds[0], nil
+	default:
+		c.err = fmt.Errorf("the agent answered with %d descriptors", len(fds))
+	}
+	closeFDs(fds)
+	if ch == nil {
+		if c.fd >= 0 {
+			unix.Close(c.fd) // its client gave up waiting
+		}
+		return
+	}
+	ch <- c
 }
 
 var errAgentGone = errors.New("the container's agent has exited")
 
+// end fails every request still waiting: the agent is gone.
 func (a *agent) end() {
 	a.mu.Lock()
 	defer a.mu.Unlock()
@@ -127,22 +163,43 @@ func (a *agent) end() {
 		ch <- connected{fd: -1, err: errAgentGone}
 		delete(a.waiting, id)
 	}
+	for id, st := range a.execs {
+		st.agentGone()
+		delete(a.execs, id)
+	}
+}
+
+// send sends a request, unless close has begun.
+func (a *agent) send(m messages.AgentMsg, fds ...int) error {
+	a.sending.Lock()
+	defer a.sending.Unlock()
+	if a.closed {
+		return errAgentGone
+	}
+	return messages.SendAgent(a.sock, m, fds...)
+}
+
+// register gives a request its id, unless the agent is gone.
+func (a *agent) register(add func(id uint32)) (uint32, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.gone {
+		return 0, errAgentGone
+	}
+	a.next++
+	add(a.next)
+	return a.next, nil
 }
 
 // connect asks the agent for a TCP connection from `from` to `to` inside
 // the container's network namespace and returns its socket.
 func (a *agent) connect(ctx context.Context, from, to netip.AddrPort) (*net.TCPConn, error) {
 	ch := make(chan connected, 1)
-	a.mu.Lock()
-	if a.gone {
-		a.mu.Unlock()
-		return nil, errAgentGone
+	id, err := a.register(func(id uint32) { a.waiting[id] = ch })
+	if err != nil {
+		return nil, err
 	}
-	a.next++
-	id := a.next
-	a.waiting[id] = ch
-	a.mu.Unlock()
-	err := messages.SendAgent(a.sock, messages.AgentMsg{Kind: messages.AgentConnect, ID: id, From: from, To: to, Mark: publishedMark})
+	err = a.send(messages.AgentMsg{Kind: messages.AgentConnect, ID: id, From: from, To: to, Mark: publishedMark})
 	if err != nil {
 		a.forget(id)
 		return nil, err
@@ -180,8 +237,18 @@ func tcpConn(fd int) (*net.TCPConn, error) {
 	return tc, nil
 }
 
-// close ends the host side's end; the agent has exited by then.
+// close ends the host side's end, once the agent has exited or failed to
+// start. Sends in flight finish and the reader ends first: neither may
+// touch the descriptor's number after it is closed (and maybe reused).
 func (a *agent) close() {
+	a.sending.Lock()
+	a.closed = true
+	// Wakes the reader, whose receive would otherwise not end.
+	_ = unix.Shutdown(a.sock, unix.SHUT_RDWR)
+	a.sending.Unlock()
+	if a.readDone != nil {
+		<-a.readDone
+	}
 	unix.Close(a.sock)
 	if a.pidfd >= 0 {
 		unix.Close(a.pidfd)

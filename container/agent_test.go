@@ -32,7 +32,7 @@ func startedAgent(t *testing.T) (*agent, int) {
 	if err := messages.SendAgent(child, messages.AgentMsg{Kind: messages.AgentStarted, Pid: 4242}, int(r.Fd())); err != nil {
 		t.Fatal(err)
 	}
-	a.awaitStarted()
+	a.startReading()
 	if err := <-a.started; err != nil {
 		t.Fatal(err)
 	}

@@ -5,17 +5,7 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
-
-	"nook/nsinit"
 )
-
-// The probes re-execute /proc/self/exe, here the test binary.
-func TestMain(m *testing.M) {
-	if len(os.Args) > 1 && os.Args[1] == nsinit.ProbeArg {
-		nsinit.Probe(os.Args[2:])
-	}
-	os.Exit(m.Run())
-}
 
 func TestOverlayWorks(t *testing.T) {
 	dir := t.TempDir()

@@ -60,8 +60,13 @@ type Run struct {
 	OnNetwork func(d ports.Dialer) func()
 	// Agent keeps a process of nook's in the container's namespaces but
 	// outside its PID namespace while it runs (nsagent): published TCP
-	// ports then come in through the kernel's stack, not the user-mode one.
+	// ports then come in through the kernel's stack, not the user-mode one,
+	// and more processes can be started in the container (OnRunning).
 	Agent bool
+	// OnRunning, when set (with Agent), is called in a goroutine of its
+	// own once the container's command runs, with a handle valid until
+	// Start returns.
+	OnRunning func(*Running)
 }
 
 // Error is a failure of nook itself or of the command's start, with the
@@ -134,7 +139,7 @@ func (r *Run) Start() (int, error) {
 	if r.Started != nil {
 		defer r.Started(proc.target())()
 	}
-	code, err := r.supervise(proc, hostSock, io, sigs)
+	code, err := r.supervise(proc, hostSock, io, sigs, r.onRunning(ag))
 	if r.Cgroup != nil {
 		r.OOMKilled, _ = r.Cgroup.OOMKilled()
 	}
@@ -145,7 +150,7 @@ func (r *Run) Start() (int, error) {
 // id maps and the config, and with an agent the init's pid.
 func (r *Run) begin(proc *process, ag *agent, hostSock int) (*slirp.Network, error) {
 	if ag != nil {
-		go ag.awaitStarted()
+		ag.startReading()
 	}
 	waitNetwork, err := r.startNetwork(hostSock)
 	if err != nil {

@@ -16,10 +16,10 @@ var forwarded = []os.Signal{
 }
 
 // supervise waits for the container, forwarding signals meanwhile, and
-// collects what the init reported.
-func (r *Run) supervise(proc *process, sock int, io *stdio, sigs chan os.Signal) (int, error) {
+// collects what the init reported; running is called once the command runs.
+func (r *Run) supervise(proc *process, sock int, io *stdio, sigs chan os.Signal, running func()) (int, error) {
 	reported := make(chan *Error, 1)
-	go func() { reported <- r.readMessages(sock, io) }()
+	go func() { reported <- r.readMessages(sock, io, running) }()
 	waited := make(chan struct{})
 	go func() {
 		_ = proc.exited()
@@ -49,13 +49,16 @@ func (r *Run) supervise(proc *process, sock int, io *stdio, sigs chan os.Signal)
 }
 
 // readMessages reads until the init execs (EOF) or reports a failure.
-func (r *Run) readMessages(sock int, st *stdio) *Error {
+func (r *Run) readMessages(sock int, st *stdio, running func()) *Error {
 	var failure *Error
 	for {
 		m, fds, err := messages.Recv(sock)
 		if err != nil {
 			if !errors.Is(err, io.EOF) && failure == nil {
 				failure = &Error{Code: CodeFailed, Msg: err.Error()}
+			}
+			if failure == nil {
+				running()
 			}
 			return failure
 		}

@@ -77,11 +77,10 @@ func (d *decoder) str() string {
 }
 
 func (d *decoder) strs() []string {
-	n := d.u32()
-	if n == 0 || uint32(len(d.b)) < n*4 {
-		if n != 0 {
-			d.err = errShort
-		}
+	// Each string takes at least its length's 4 bytes: a count the message
+	// cannot hold is refused before anything is allocated for it.
+	n := d.count(4)
+	if n == 0 {
 		return nil
 	}
 	l := make([]string, n)
@@ -111,6 +110,7 @@ func encodeMsg(m Msg) []byte {
 		e.config(m.Config)
 	}
 	e.network(m.Network)
+	e.exec(m.Exec)
 	return e.b
 }
 
@@ -121,6 +121,7 @@ func decodeMsg(b []byte) (Msg, error) {
 		m.Config = d.config()
 	}
 	m.Network = d.network()
+	m.Exec = d.exec()
 	if d.err == nil && len(d.b) != 0 {
 		d.err = fmt.Errorf("%d trailing bytes", len(d.b))
 	}

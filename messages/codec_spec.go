@@ -30,6 +30,9 @@ func (e *encoder) spec(s *specs.Spec) {
 }
 
 func (e *encoder) process(p *specs.Process) {
+	if p == nil {
+		p = &specs.Process{}
+	}
 	e.flag(p.Terminal)
 	e.flag(p.ConsoleSize != nil)
 	if p.ConsoleSize != nil {
@@ -37,6 +40,8 @@ func (e *encoder) process(p *specs.Process) {
 		e.u32(uint32(p.ConsoleSize.Width))
 	}
 	e.str(p.User.Username)
+	e.u32(p.User.UID)
+	e.u32(p.User.GID)
 	e.strs(p.Args)
 	e.strs(p.Env)
 	e.str(p.Cwd)
@@ -90,6 +95,7 @@ func (d *decoder) process() *specs.Process {
 		p.ConsoleSize = &specs.Box{Height: uint(d.u32()), Width: uint(d.u32())}
 	}
 	p.User.Username = d.str()
+	p.User.UID, p.User.GID = d.u32(), d.u32()
 	p.Args = d.strs()
 	p.Env = d.strs()
 	p.Cwd = d.str()

@@ -193,3 +193,57 @@ func TestAgentMessages(t *testing.T) {
 		t.Errorf("after close: %v, want EOF", err)
 	}
 }
+
+// An exec's process, settings and the container's id maps reach the exec
+// helper, through the agent with its three descriptors.
+func TestCodecExec(t *testing.T) {
+	s, err := spec.Container("/rootfs", fullOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := s.Process
+	p.User = specs.User{UID: 1000, GID: 10}
+	p.ConsoleSize = &specs.Box{Height: 24, Width: 80}
+	p.Env = append(p.Env, "BIG="+strings.Repeat("x", 100<<10))
+	x := &Exec{Process: p, Seccomp: true, Hostname: "h", UIDMappings: s.Linux.UIDMappings, GIDMappings: s.Linux.GIDMappings, IDNote: "note"}
+	want, _ := json.Marshal(x)
+	got, err := decodeMsg(encodeMsg(Msg{Kind: KindExec, Exec: x}))
+	if have, _ := json.Marshal(got.Exec); err != nil || got.Kind != KindExec || string(have) != string(want) {
+		t.Errorf("helper's message: %v, %s\nwant %s", err, have, want)
+	}
+	a, b, err := Pair()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closeAll([]int{a, b})
+	if err := SendAgent(a, AgentMsg{Kind: AgentExec, ID: 4, Exec: x}, 0, 1, 2); err != nil {
+		t.Fatal(err)
+	}
+	m, fds, err := RecvAgent(b)
+	defer closeAll(fds)
+	if have, _ := json.Marshal(m.Exec); err != nil || m.Kind != AgentExec || m.ID != 4 || len(fds) != 3 || string(have) != string(want) {
+		t.Errorf("agent's message: %v, %d fds, %.200s", err, len(fds), have)
+	}
+	for _, m := range []AgentMsg{
+		{Kind: AgentExecStarted, ID: 4, Pid: 777},
+		{Kind: AgentExecStarted, ID: 5, Error: "exec x: not found", Code: 127},
+		{Kind: AgentExecExited, ID: 4, Status: 137},
+	} {
+		if err := SendAgent(a, m); err != nil {
+			t.Fatal(err)
+		}
+		if got, _, err := RecvAgent(b); err != nil || got != m {
+			t.Errorf("got %+v, %v; want %+v", got, err, m)
+		}
+	}
+}
+
+// A count the message cannot hold is refused before anything is
+// allocated for it (the agent decodes what an exec helper, and so the
+// container, sends).
+func TestCodecRejectsHugeCounts(t *testing.T) {
+	d := &decoder{b: []byte{0x01, 0x00, 0x00, 0x40, 'a', 'b', 'c', 'd'}} // 1<<30 + 1 strings
+	if l := d.strs(); l != nil || d.err == nil {
+		t.Errorf("strs = %d strings, %v", len(l), d.err)
+	}
+}

@@ -13,6 +13,8 @@
 //	              ◄─── EOF ───    exec succeeded (the socket is close-on-exec)
 //
 // Every receive also ends when the other side dies: the socket then reads EOF.
+// The agent's protocol with the host side is in agent.go, an exec helper's
+// with the agent (the same messages, plus Exec) in exec.go.
 package messages
 
 import (
@@ -34,6 +36,8 @@ const (
 	KindTAP     Kind = "tap"
 	KindPty     Kind = "pty"
 	KindFailed  Kind = "failed"
+	// KindExec starts an exec helper's command (see Exec).
+	KindExec Kind = "exec"
 )
 
 // Config is everything the init needs; it arrives in the Start message.
@@ -94,6 +98,7 @@ type Msg struct {
 	Kind    Kind
 	Config  *Config
 	Network *NetworkConfig
+	Exec    *Exec
 	Error   string
 	// Code is the exit status nook reports for a failure (125, 126, 127).
 	Code int

@@ -3,13 +3,15 @@
 // namespace, for the container's whole life. It starts the init (package
 // nsinit) as PID 1 of a new PID namespace, tells the host side that
 // process, and then serves the host: published connections are opened
-// here, with the kernel's own TCP stack, and passed out as sockets.
+// here, with the kernel's own TCP stack, and passed out as sockets, and
+// nook exec's processes start here (exec.go).
 //
 // The container cannot reach it: a process outside its PID namespace has
 // no pid there to ptrace, signal or open under /proc, and the agent talks
-// only to the host. The agent starts no code of the container's and reads
-// no file of its root after the init's pivot_root (which moves the
-// agent's root along, so nothing of the host's filesystem stays pinned).
+// only to the host (and, warily, to the exec helpers it starts). The agent
+// starts no code of the container's and reads no file of its root after
+// the init's pivot_root (which moves the agent's root along, so nothing of
+// the host's filesystem stays pinned).
 package nsagent
 
 import (
@@ -19,10 +21,11 @@ import (
 	"runtime/debug"
 	"strconv"
 	"syscall"
+	"time"
+	"unsafe"
 
 	"golang.org/x/sys/unix"
 	"nook/messages"
-	"nook/nsinit"
 )
 
 // Arg is the hidden first argument that makes the binary run as the agent:
@@ -39,20 +42,31 @@ const Arg = "__nook_agent"
 const (
 	initFD   = 3 // the init's socket to the host side, handed on to it
 	agentFD  = 4 // the agent's own socket to the host side
-	cgroupFD = 5
+	cgroupFD = 5 // kept: exec helpers are born there too
 )
 
 const codeFailed = 125
 
+var agentName = []byte("nook-agent\x00")
+
+// drainTimeout bounds how long the agent's exit waits for the last
+// messages about exec'd processes.
+const drainTimeout = 2 * time.Second
+
 // Main never returns.
 func Main() {
-	// The init's parent-death signal belongs to the thread that cloned
-	// it: this one, which then waits for it and never exits before.
+	// A child's parent-death signal belongs to the thread that cloned it:
+	// this one, which clones every child (see cloner) and never exits.
 	runtime.LockOSThread()
+	// Started from a memfd the process is called by the descriptor's
+	// number; on the host it should read as what it is.
+	_ = unix.Prctl(unix.PR_SET_NAME, uintptr(unsafe.Pointer(&agentName[0])), 0, 0, 0)
 	// The host side starts the agent with the init's environment, which
 	// turns the collector off: the agent lives as long as the container.
 	debug.SetGCPercent(100)
-	pid, pidfd, err := startInit(os.Args[2:])
+	// Children get what ForkExec hands them, nothing else of the agent's.
+	_ = unix.CloseRange(initFD, ^uint(0), unix.CLOSE_RANGE_CLOEXEC)
+	c, pid, pidfd, err := start(os.Args[2:])
 	if err != nil {
 		// The host side reads the init's socket for the first failure.
 		_ = messages.Send(initFD, messages.Msg{Kind: messages.KindFailed, Error: err.Error(), Code: codeFailed})
@@ -61,43 +75,49 @@ func Main() {
 	unix.Close(initFD)
 	quietStdio()
 	err = messages.SendAgent(agentFD, messages.AgentMsg{Kind: messages.AgentStarted, Pid: pid}, pidfd)
-	unix.Close(pidfd)
 	if err != nil {
 		os.Exit(codeFailed)
 	}
-	go serve(agentFD)
-	os.Exit(waitStatus(pid))
+	c.enter(pidfd)
+	unix.Close(pidfd)
+	a := newAgent(agentFD, c)
+	go func() {
+		a.serve()
+		os.Exit(codeFailed)
+	}()
+	go func() {
+		status := waitStatus(pid)
+		// The init's exit waited for the kernel to kill the rest of its
+		// PID namespace and for the agent to reap the exec'd processes
+		// among them: their last messages are on their way.
+		a.drain(drainTimeout)
+		os.Exit(status)
+	}()
+	c.run()
 }
 
-// startInit clones the init into its PID namespace, with the agent's
-// descriptors 0-3, its parent-death signal tied to this thread.
-func startInit(args []string) (pid, pidfd int, err error) {
+// start opens the agent's own program (for exec helpers) and starts the
+// init; the cloner it returns is to run on this thread.
+func start(args []string) (c *cloner, pid, pidfd int, err error) {
 	if len(args) != 2 {
-		return 0, 0, fmt.Errorf("agent: %d arguments, want 2", len(args))
+		return nil, 0, 0, fmt.Errorf("agent: %d arguments, want 2", len(args))
 	}
 	flags, err := strconv.ParseUint(args[0], 10, 64)
 	if err != nil {
-		return 0, 0, fmt.Errorf("agent: clone flags %q: %w", args[0], err)
+		return nil, 0, 0, fmt.Errorf("agent: clone flags %q: %w", args[0], err)
 	}
-	// Nothing of the caller's working directory stays pinned by the
-	// agent; pivot_root moves a root or cwd at the old root only.
-	if err := unix.Chdir("/"); err != nil {
-		return 0, 0, fmt.Errorf("agent: chdir /: %w", err)
-	}
-	pidfd = -1
-	attr := &syscall.SysProcAttr{Cloneflags: uintptr(flags), Pdeathsig: syscall.SIGKILL, PidFD: &pidfd}
-	if args[1] == "fd" {
-		attr.UseCgroupFD, attr.CgroupFD = true, cgroupFD
-	}
-	pid, err = syscall.ForkExec("/proc/self/exe", []string{"nook", nsinit.Arg},
-		&syscall.ProcAttr{Env: os.Environ(), Files: []uintptr{0, 1, 2, initFD}, Sys: attr})
+	// Before the init's pivot_root: afterwards /proc is the container's,
+	// where the agent has no pid and /proc/self/exe no meaning.
+	self, err := openSelf()
 	if err != nil {
-		return 0, 0, fmt.Errorf("start the container's init in its PID namespace: %w", err)
+		return nil, 0, 0, err
 	}
-	if args[1] == "fd" {
-		unix.Close(cgroupFD)
+	c = newCloner(self, args[1] == "fd")
+	pid, pidfd, err = c.startInit(uintptr(flags))
+	if err != nil {
+		return nil, 0, 0, err
 	}
-	return pid, pidfd, nil
+	return c, pid, pidfd, nil
 }
 
 // quietStdio leaves the agent only stderr of the container's stdio: a

@@ -7,39 +7,51 @@ import (
 	"syscall"
 	"unsafe"
 
+	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 	"nook/caps"
-	"nook/messages"
 	"nook/seccomp"
 )
+
+// command is what launch starts: the spec's process as resolved in the
+// container (its user, the executable's path, the final environment).
+type command struct {
+	proc    *specs.Process
+	seccomp bool
+	// reaper puts --init's reaper in front of the command.
+	reaper bool
+	user   user
+	path   string
+	env    []string
+}
 
 // launch drops to the command's identity and privileges and execs it (or,
 // with --init, starts it under a reaper). Credentials, capabilities,
 // no_new_privs and seccomp are per-thread in the kernel, so all of it is done
 // on one locked thread and execve is called from that same thread.
-func launch(c *messages.Config, u user, path string, env []string) error {
+func launch(c command) error {
 	runtime.LockOSThread()
-	want, err := caps.FromSpec(c.Spec.Process.Capabilities)
+	want, err := caps.FromSpec(c.proc.Capabilities)
 	if err != nil {
 		return err
 	}
-	nnp := c.Spec.Process.NoNewPrivileges
+	nnp := c.proc.NoNewPrivileges
 	// Without no_new_privs the kernel takes a filter only from a thread
 	// with CAP_SYS_ADMIN: install it while still privileged (as runc does).
 	// The filter denies nothing the privilege drop needs.
-	if c.Seccomp && !nnp {
+	if c.seccomp && !nnp {
 		if err := installSeccomp(want); err != nil {
 			return err
 		}
 	}
-	if err := dropPrivileges(want, u); err != nil {
+	if err := dropPrivileges(want, c.user); err != nil {
 		return err
 	}
 	if nnp {
 		if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
 			return fmt.Errorf("set no_new_privs: %w", err)
 		}
-		if c.Seccomp {
+		if c.seccomp {
 			if err := installSeccomp(want); err != nil {
 				return err
 			}
@@ -48,10 +60,10 @@ func launch(c *messages.Config, u user, path string, env []string) error {
 	if err := tieToHost(); err != nil {
 		return err
 	}
-	if c.Init {
-		return reap(path, c.Spec.Process.Args, env, c.Spec.Process.Terminal)
+	if c.reaper {
+		return reap(c.path, c.proc.Args, c.env, c.proc.Terminal)
 	}
-	return execute(path, c.Spec.Process.Args, env)
+	return execute(c.path, c.proc.Args, c.env)
 }
 
 func installSeccomp(want caps.Caps) error {
@@ -142,10 +154,10 @@ func canSetgroups() bool {
 	return n < 4 || string(b[:4]) != "deny"
 }
 
-// tieToHost makes the command die with nook. The parent-death signal set at
-// clone time was cleared by the id switch, so it is set again, and then the
-// socket to the host is checked: had nook died in between, nothing would
-// deliver the signal any more.
+// tieToHost makes the command die with nook (an exec'd one: with the
+// agent). The parent-death signal set at clone time was cleared by the id
+// switch, so it is set again, and then the socket to the parent's side is
+// checked: had it died in between, nothing would deliver the signal any more.
 func tieToHost() error {
 	if err := unix.Prctl(unix.PR_SET_PDEATHSIG, uintptr(unix.SIGKILL), 0, 0, 0); err != nil {
 		return fmt.Errorf("set parent death signal: %w", err)

@@ -34,14 +34,14 @@ func start(c *messages.Config, pre early) error {
 	if err := enterWorkdir(s.Process.Cwd); err != nil {
 		return err
 	}
-	if err := setupStdio(c); err != nil {
+	if err := setupStdio(s.Process, c.Stdin); err != nil {
 		return err
 	}
 	path, err := lookPath(s.Process.Args[0], env)
 	if err != nil {
 		return err
 	}
-	return launch(c, u, path, env)
+	return launch(command{proc: s.Process, seccomp: c.Seccomp, reaper: c.Init, user: u, path: path, env: env})
 }
 
 func assemble(c *messages.Config) error {

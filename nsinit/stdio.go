@@ -3,21 +3,24 @@ package nsinit
 import (
 	"fmt"
 
+	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"golang.org/x/sys/unix"
 	"nook/messages"
 )
 
-// setupStdio gives the command its standard descriptors. Either way the
-// command gets a session of its own, so a terminal it inherited from the
-// caller is not its controlling terminal and TIOCSTI cannot type into it.
-func setupStdio(c *messages.Config) error {
-	if c.Spec.Process.Terminal {
-		return setupPty(c)
+// setupStdio gives the command its standard descriptors: a pty, or the
+// ones it was started with (stdin only if keepStdin, else /dev/null).
+// Either way the command gets a session of its own, so a terminal it
+// inherited from the caller is not its controlling terminal and TIOCSTI
+// cannot type into it.
+func setupStdio(p *specs.Process, keepStdin bool) error {
+	if p.Terminal {
+		return setupPty(p.ConsoleSize)
 	}
 	if _, err := unix.Setsid(); err != nil {
 		return fmt.Errorf("setsid: %w", err)
 	}
-	if c.Stdin {
+	if keepStdin {
 		return nil
 	}
 	fd, err := unix.Open("/dev/null", unix.O_RDONLY|unix.O_CLOEXEC, 0)
@@ -30,8 +33,9 @@ func setupStdio(c *messages.Config) error {
 
 // setupPty makes a pty in the container's own devpts instance (so the
 // command sees /dev/pts/0, and nothing of the host's terminals), hands the
-// master to the host side and makes the slave the controlling terminal.
-func setupPty(c *messages.Config) error {
+// master to whoever started it (the host side, or the agent for an exec
+// helper) and makes the slave the controlling terminal.
+func setupPty(size *specs.Box) error {
 	master, err := unix.Open("/dev/ptmx", unix.O_RDWR|unix.O_NOCTTY|unix.O_CLOEXEC, 0)
 	if err != nil {
 		return fmt.Errorf("open /dev/ptmx: %w", err)
@@ -46,8 +50,8 @@ func setupPty(c *messages.Config) error {
 		return fmt.Errorf("open pty slave: %w", errno)
 	}
 	defer unix.Close(int(slave))
-	if b := c.Spec.Process.ConsoleSize; b != nil {
-		ws := &unix.Winsize{Row: uint16(b.Height), Col: uint16(b.Width)}
+	if size != nil {
+		ws := &unix.Winsize{Row: uint16(size.Height), Col: uint16(size.Width)}
 		if err := unix.IoctlSetWinsize(master, unix.TIOCSWINSZ, ws); err != nil {
 			return fmt.Errorf("set terminal size: %w", err)
 		}

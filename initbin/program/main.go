@@ -18,6 +18,8 @@ func main() {
 			nsinit.Main()
 		case nsagent.Arg:
 			nsagent.Main()
+		case nsinit.ExecArg:
+			nsinit.ExecMain()
 		case nsinit.ProbeArg:
 			nsinit.Probe(os.Args[2:])
 		}
