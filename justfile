@@ -81,5 +81,9 @@ bench-stacks *ARGS:
     CGO_ENABLED=0 go -C bench/stacks/gvtap build -trimpath -o {{ justfile_directory() }}/bin/bench/stacks-gvtap .
     bin/bench/stacks {{ ARGS }}
 
+# run -d, exec and rm -f, and an idle container's keepers' memory, against rootless podman (root).
+bench-life:
+    BENCH_ONLY=life bash bench/pull.sh
+
 # All benchmarks.
-bench: bench-start bench-pull bench-net bench-stacks
+bench: bench-start bench-pull bench-net bench-stacks bench-life

@@ -18,6 +18,9 @@
 #   PULL_RUNS=3 RUN_RUNS=20 bench/pull.sh  fewer runs
 #   NOOK=/path/to/nook bench/pull.sh       another nook binary
 #   STORE_DIR=/var/tmp bench/pull.sh       the stores on disk
+#   BENCH_ONLY=life bench/pull.sh          the lifecycle instead (just bench-life):
+#                                          run -d, exec, rm -f and the idle
+#                                          supervisor's memory, in bin/bench/life.{md,json}
 #
 # podman on this kind of host (Debian 12's podman 4.3, a hybrid cgroup v1
 # host without a systemd user session) needs, all set up below:
@@ -42,6 +45,9 @@ pull_runs=${PULL_RUNS:-5}
 warm_runs=${WARM_RUNS:-10}
 run_runs=${RUN_RUNS:-30}
 run_warmup=${RUN_WARMUP:-5}
+life_runs=${LIFE_RUNS:-20}
+only=${BENCH_ONLY:-pull}
+[[ $only == pull || $only == life ]] || die "BENCH_ONLY=$only: pull or life"
 
 die() { echo "bench/pull.sh: $*" >&2; exit 1; }
 [[ $(id -u) -eq 0 ]] || die "run as root (the measured commands run as $user)"
@@ -236,6 +242,11 @@ bench() { # NAME: hyperfine args follow; exports $work/out/NAME.json
 	shift
 	as_user hyperfine -N --style basic --export-json "$work/out/$name.json" "$@"
 }
+
+if [[ $only == life ]]; then
+	source bench/life.sh
+	exit 0
+fi
 
 load0=$(cut -d' ' -f1-3 /proc/loadavg)
 echo

@@ -53,6 +53,7 @@ type grammar struct {
 	Inspect   inspectCmd   `cmd:"" help:"Show containers' (or images') details as JSON."`
 	Rename    renameCmd    `cmd:"" help:"Rename a container."`
 	Top       topCmd       `cmd:"" help:"List a container's processes."`
+	Exec      execCmd      `cmd:"" help:"Run a command in a running container."`
 	Container containerCmd `cmd:"" help:"Manage containers (ls, rm, prune, ...)."`
 	Stats     statsCmd     `cmd:"" help:"Show CPU, memory, PID and I/O use of running containers."`
 	Port      portCmd      `cmd:"" help:"List a running container's published ports."`

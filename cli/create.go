@@ -50,5 +50,6 @@ type containerCmd struct {
 	Restart restartCmd        `cmd:"" help:"Restart containers."`
 	Rename  renameCmd         `cmd:"" help:"Rename a container."`
 	Top     topCmd            `cmd:"" help:"List a container's processes."`
+	Exec    execCmd           `cmd:"" help:"Run a command in a running container."`
 	Create  createCmd         `cmd:"" help:"Create a container without starting it."`
 }

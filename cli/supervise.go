@@ -13,6 +13,7 @@ import (
 	"nook/container"
 	"nook/lifecycle"
 	"nook/logs"
+	"nook/messages"
 	"nook/state"
 	"nook/supervisor"
 )
@@ -31,9 +32,11 @@ type supervised struct {
 	ready *os.File
 	ctl   *supervisor.Server
 
-	mu    sync.Mutex
-	st    lifecycle.Status
-	pidfd int
+	mu      sync.Mutex
+	st      lifecycle.Status
+	pidfd   int
+	running *container.Running // while the command runs: for exec
+	runCfg  *messages.Config
 }
 
 // supervise runs container id (recorded by detach or create) until it is
@@ -50,7 +53,7 @@ func (c *runCmd) supervise(g *globals, id string) error {
 	for {
 		err := c.runContainer(g)
 		code := exitCode(err)
-		if !s.everStarted() {
+		if !s.ran(err) {
 			s.exited(code, err)
 			return err
 		}
@@ -126,7 +129,7 @@ func (s *supervised) close() {
 		s.errw.Close()
 		if s.everStarted() {
 			// Our stderr is that pipe too: the log must see its end.
-			_ = unix.Dup2(int(nullFile().Fd()), 2)
+			_ = dup2(nullFile(), 2)
 		}
 	}
 	s.relay.Wait()
@@ -134,6 +137,8 @@ func (s *supervised) close() {
 		s.log.Close()
 	}
 }
+
+func dup2(f *os.File, fd int) error { return unix.Dup2(int(f.Fd()), fd) }
 
 func nullFile() *os.File {
 	f, err := os.OpenFile(os.DevNull, os.O_RDWR, 0)
@@ -148,6 +153,7 @@ func nullFile() *os.File {
 func (s *supervised) attach(r *container.Run, pp *publishedPorts) {
 	r.Stdin, r.Stdout, r.Stderr = nil, s.out, s.errw
 	r.Agent = true
+	r.OnRunning = func(c *container.Running) { s.onRunning(c, r.Config) }
 	prev := r.Started
 	r.Started = func(pid int) func() {
 		done := func() {}
@@ -172,14 +178,25 @@ func (s *supervised) started(pid int, pp *publishedPorts) {
 	if err := s.ls.WriteStatus(s.ctr.ID, s.st); err != nil {
 		fmt.Fprintf(os.Stderr, "nook: %v\n", err)
 	}
-	if s.ready != nil {
-		// From now on nook's own words go to the log, and the command
-		// that started us can return.
-		_ = unix.Dup2(int(s.errw.Fd()), 2)
-		_, _ = s.ready.WriteString("ready\n")
-		s.ready.Close()
-		s.ready = nil
+}
+
+// ran tells whether a run that returned err ran its command. The command
+// may have exited before OnRunning's goroutine told us it ran: then the
+// command's own status (not nook's failure to start it) says so, and the
+// command that started us is told now.
+func (s *supervised) ran(err error) bool {
+	if s.everStarted() {
+		return true
 	}
+	var ce *container.Error
+	s.mu.Lock()
+	started := s.st.State == lifecycle.Running
+	s.mu.Unlock()
+	if !started || errors.As(err, &ce) {
+		return false
+	}
+	s.onRunning(nil, nil)
+	return true
 }
 
 func (s *supervised) everStarted() bool {
@@ -196,6 +213,7 @@ func (s *supervised) exited(code int, err error) bool {
 		unix.Close(s.pidfd)
 		s.pidfd = -1
 	}
+	s.running, s.runCfg = nil, nil
 	s.st.State, s.st.Pid, s.st.ExitCode, s.st.FinishedAt = lifecycle.Exited, 0, code, time.Now().UTC()
 	s.st.Supervisor = nil
 	if err != nil && code == exitFailed {

@@ -1,13 +1,13 @@
 // Package supervisor is the control socket of a detached container's
 // supervisor: the way `nook stop`, `kill` and `exec` reach the process
 // that holds the container, from any shell of the same user. One request
-// per connection, as a JSON line; the answer is a JSON line too. The
+// per connection (SOCK_SEQPACKET), as a JSON message with descriptors
+// alongside; answers likewise (an exec has several: started, exited). The
 // socket lives in the user's private runtime directory (mode 0700), and
 // the server also checks the peer's uid.
 package supervisor
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
@@ -19,21 +19,46 @@ import (
 
 // Request is what a client asks.
 type Request struct {
-	Op string `json:"op"` // "signal"
+	Op string `json:"op"` // "signal", "exec"
 	// Signal is the signal to send to the container's PID 1.
 	Signal int `json:"signal,omitempty"`
 	// Stop: the user stops the container; no restart policy applies.
 	Stop bool `json:"stop,omitempty"`
+	// Exec is the process to start (op exec).
+	Exec *ExecRequest `json:"exec,omitempty"`
+}
+
+// ExecRequest is `nook exec`'s process. Stdin, stdout and stderr come as
+// descriptors with the request, unless Tty (the answer then carries the
+// pty's master).
+type ExecRequest struct {
+	Args   []string `json:"args"`
+	Env    []string `json:"env,omitempty"` // added to the container's
+	Cwd    string   `json:"cwd,omitempty"`
+	User   string   `json:"user,omitempty"`
+	Tty    bool     `json:"tty,omitempty"`
+	Width  uint     `json:"width,omitempty"`
+	Height uint     `json:"height,omitempty"`
+	Detach bool     `json:"detach,omitempty"`
 }
 
 // Reply is the server's answer.
 type Reply struct {
 	Error string `json:"error,omitempty"`
+	// Code is the exit status for Error (exec: 125, 126, 127), or an
+	// exec'd process's (Exited).
+	Code    int  `json:"code,omitempty"`
+	Started bool `json:"started,omitempty"`
+	Exited  bool `json:"exited,omitempty"`
 }
 
 // Handler carries out requests.
 type Handler interface {
 	Signal(sig syscall.Signal, stop bool) error
+	// Exec starts req with files as its stdio and answers on c: Started
+	// (or Error), then Exited; meanwhile c may bring Requests of op
+	// "signal" for the process.
+	Exec(req ExecRequest, files []*os.File, c *Conn)
 }
 
 // Server answers one container's control socket.
@@ -50,7 +75,7 @@ func Listen(path string, h Handler) (*Server, error) {
 		return nil, fmt.Errorf("control socket directory: %w", err)
 	}
 	_ = os.Remove(path)
-	ln, err := net.ListenUnix("unix", &net.UnixAddr{Name: path, Net: "unix"})
+	ln, err := net.ListenUnix("unixpacket", &net.UnixAddr{Name: path, Net: "unixpacket"})
 	if err != nil {
 		return nil, fmt.Errorf("control socket %s: %w", path, err)
 	}
@@ -81,30 +106,36 @@ func (s *Server) serve() {
 	}
 }
 
-func (s *Server) answer(c *net.UnixConn) {
+func (s *Server) answer(uc *net.UnixConn) {
+	c := &Conn{c: uc}
 	defer c.Close()
-	_ = c.SetDeadline(time.Now().Add(30 * time.Second))
-	if err := sameUser(c); err != nil {
-		_ = json.NewEncoder(c).Encode(Reply{Error: err.Error()})
+	if err := sameUser(uc); err != nil {
+		_ = c.Send(Reply{Error: err.Error()})
 		return
 	}
 	var req Request
-	if err := json.NewDecoder(c).Decode(&req); err != nil {
-		_ = json.NewEncoder(c).Encode(Reply{Error: "bad request: " + err.Error()})
+	_ = uc.SetReadDeadline(time.Now().Add(30 * time.Second))
+	files, err := c.Recv(&req)
+	_ = uc.SetReadDeadline(time.Time{})
+	if err != nil {
+		_ = c.Send(Reply{Error: "bad request: " + err.Error()})
 		return
 	}
-	var err error
-	switch req.Op {
-	case "signal":
+	switch {
+	case req.Op == "exec" && req.Exec != nil:
+		s.h.Exec(*req.Exec, files, c)
+		return
+	case req.Op == "signal":
 		err = s.h.Signal(syscall.Signal(req.Signal), req.Stop)
 	default:
 		err = fmt.Errorf("unknown request %q", req.Op)
 	}
+	closeFiles(files)
 	r := Reply{}
 	if err != nil {
 		r.Error = err.Error()
 	}
-	_ = json.NewEncoder(c).Encode(r)
+	_ = c.Send(r)
 }
 
 // sameUser refuses peers of another uid (the directory's mode already
@@ -131,19 +162,30 @@ func sameUser(c *net.UnixConn) error {
 	return nil
 }
 
+// Dial connects to the supervisor at path.
+func Dial(path string) (*Conn, error) {
+	c, err := net.DialUnix("unixpacket", nil, &net.UnixAddr{Name: path, Net: "unixpacket"})
+	if err != nil {
+		return nil, fmt.Errorf("reach the container's supervisor: %w", err)
+	}
+	return &Conn{c: c}, nil
+}
+
 // Ask sends req to the supervisor at path and returns its answer's error.
 func Ask(path string, req Request) error {
-	c, err := net.DialTimeout("unix", path, 5*time.Second)
+	c, err := Dial(path)
 	if err != nil {
-		return fmt.Errorf("reach the container's supervisor: %w", err)
+		return err
 	}
 	defer c.Close()
-	_ = c.SetDeadline(time.Now().Add(30 * time.Second))
-	if err := json.NewEncoder(c).Encode(req); err != nil {
-		return fmt.Errorf("ask the container's supervisor: %w", err)
+	_ = c.c.SetDeadline(time.Now().Add(30 * time.Second))
+	if err := c.Send(req); err != nil {
+		return err
 	}
 	var r Reply
-	if err := json.NewDecoder(c).Decode(&r); err != nil {
+	files, err := c.Recv(&r)
+	closeFiles(files)
+	if err != nil {
 		return fmt.Errorf("the container's supervisor did not answer: %w", err)
 	}
 	if r.Error != "" {
