@@ -25,7 +25,15 @@ type containerInspected struct {
 	HostConfig      inspectedHost    `json:"HostConfig"`
 	Config          inspectedCtrConf `json:"Config"`
 	NetworkSettings inspectedNet     `json:"NetworkSettings"`
-	Mounts          []struct{}       `json:"Mounts"`
+	Mounts          []inspectedMount `json:"Mounts"`
+}
+
+type inspectedMount struct {
+	Type        string `json:"Type"`
+	Source      string `json:"Source"`
+	Destination string `json:"Destination"`
+	Mode        string `json:"Mode"`
+	RW          bool   `json:"RW"`
 }
 
 type inspectedState struct {
@@ -66,12 +74,19 @@ type inspectedBinding struct {
 
 func inspectContainer(ls *lifecycle.Store, ctr lifecycle.Container) containerInspected {
 	out := containerInspected{ID: ctr.ID, Created: ctr.Created, Image: ctr.ImageID, Name: "/" + ctr.Name,
-		RestartCount: ctr.Restarts, LogPath: ls.LogPath(ctr.ID), Mounts: []struct{}{},
+		RestartCount: ctr.Restarts, LogPath: ls.LogPath(ctr.ID), Mounts: []inspectedMount{},
 		State: inspectedState{Status: ctr.State, Running: ctr.State == lifecycle.Running, OOMKilled: ctr.OOMKilled,
 			Pid: ctr.Pid, ExitCode: ctr.ExitCode, Error: ctr.Error, StartedAt: ctr.StartedAt, FinishedAt: ctr.FinishedAt},
 		HostConfig:      inspectedHost{AutoRemove: ctr.AutoRemove, RestartPolicy: ctr.Restart, PortBindings: map[string][]inspectedBinding{}},
 		Config:          inspectedCtrConf{Image: ctr.Image, Cmd: ctr.Command, Labels: ctr.Labels, StopSignal: ctr.StopSignal},
 		NetworkSettings: inspectedNet{Ports: map[string][]inspectedBinding{}},
+	}
+	for _, m := range ctr.Mounts {
+		mode := "rw"
+		if !m.RW {
+			mode = "ro"
+		}
+		out.Mounts = append(out.Mounts, inspectedMount{Type: m.Type, Source: m.Source, Destination: m.Destination, Mode: mode, RW: m.RW})
 	}
 	if out.Image == "" {
 		out.Image = ctr.Image

@@ -14,6 +14,7 @@ import (
 	"nook/lifecycle"
 	"nook/logs"
 	"nook/messages"
+	"nook/spec"
 	"nook/state"
 	"nook/supervisor"
 )
@@ -37,6 +38,7 @@ type supervised struct {
 	pidfd   int
 	running *container.Running // while the command runs: for exec
 	runCfg  *messages.Config
+	mounts  []lifecycle.Mount
 }
 
 // supervise runs container id (recorded by detach or create) until it is
@@ -49,6 +51,7 @@ func (c *runCmd) supervise(g *globals, id string) error {
 	}
 	defer s.close()
 	c.Rm = false // the supervisor removes the container, once, at the end
+	s.mounts = mountsOf(&c.isolation)
 	g.sup = s
 	for {
 		err := c.runContainer(g)
@@ -174,7 +177,7 @@ func (s *supervised) started(pid int, pp *publishedPorts) {
 	}
 	self, _ := lifecycle.Self(controlPath(s.ctr.ID))
 	s.st = lifecycle.Status{State: lifecycle.Running, Pid: pid, StartedAt: time.Now().UTC(), Restarts: s.st.Restarts,
-		Supervisor: self, Ports: pp.lifecycle()}
+		Supervisor: self, Ports: pp.lifecycle(), Mounts: s.mounts}
 	if err := s.ls.WriteStatus(s.ctr.ID, s.st); err != nil {
 		fmt.Fprintf(os.Stderr, "nook: %v\n", err)
 	}
@@ -270,6 +273,23 @@ func (s *supervised) Signal(sig syscall.Signal, stop bool) error {
 		return fmt.Errorf("signal container %s: %w", s.ctr.Name, err)
 	}
 	return nil
+}
+
+// mountsOf is the volumes and tmpfs mounts the flags ask for (they were
+// checked when the run was first made).
+func mountsOf(f *isolation) []lifecycle.Mount {
+	var out []lifecycle.Mount
+	for _, v := range f.Volume {
+		if vol, err := spec.ParseVolume(v); err == nil {
+			out = append(out, lifecycle.Mount{Type: "bind", Source: vol.Source, Destination: vol.Destination, RW: !vol.ReadOnly})
+		}
+	}
+	for _, t := range f.Tmpfs {
+		if m, err := spec.ParseTmpfs(t); err == nil {
+			out = append(out, lifecycle.Mount{Type: "tmpfs", Destination: m.Destination, RW: true})
+		}
+	}
+	return out
 }
 
 // exitCode is the status a run's error stands for.

@@ -51,6 +51,10 @@ type inspectedCtr struct {
 		Error    string
 	}
 	RestartCount int
+	Mounts       []struct {
+		Type, Source, Destination, Mode string
+		RW                              bool
+	}
 }
 
 func inspectCtr(t *testing.T, ref string) inspectedCtr {
@@ -506,5 +510,21 @@ func TestLifecycleRunErrors(t *testing.T) {
 		if r.Code == 0 || !strings.Contains(r.Stderr, c.want) || strings.Count(strings.TrimSpace(r.Stderr), "\n") != 0 {
 			t.Errorf("nook %s: %d %q, want one line with %q", strings.Join(c.args, " "), r.Code, r.Stderr, c.want)
 		}
+	}
+}
+
+// inspect lists the container's volumes and tmpfs mounts.
+func TestLifecycleInspectMounts(t *testing.T) {
+	vol := userTempDir(t)
+	detached(t, "--name", "mounts-1", "-v", vol+":/data:ro", "--tmpfs", "/scratch", "--rootfs", rootfs(t), "--", "sleep", "1000")
+	c := inspectCtr(t, "mounts-1")
+	if len(c.Mounts) != 2 {
+		t.Fatalf("mounts %+v", c.Mounts)
+	}
+	if m := c.Mounts[0]; m.Type != "bind" || m.Source != vol || m.Destination != "/data" || m.RW || m.Mode != "ro" {
+		t.Errorf("volume %+v", m)
+	}
+	if m := c.Mounts[1]; m.Type != "tmpfs" || m.Destination != "/scratch" || !m.RW {
+		t.Errorf("tmpfs %+v", m)
 	}
 }

@@ -55,6 +55,7 @@ type Status struct {
 	// Stopped: the user stopped it (stop, kill, rm -f): no restart.
 	Stopped    bool        `json:"stopped,omitempty"`
 	Ports      []Port      `json:"ports,omitempty"`
+	Mounts     []Mount     `json:"mounts,omitempty"`
 	IPAddress  string      `json:"ipAddress,omitempty"`
 	Gateway    string      `json:"gateway,omitempty"`
 	Supervisor *Supervisor `json:"supervisor,omitempty"`
@@ -66,6 +67,14 @@ type Port struct {
 	HostPort      uint16 `json:"hostPort"`
 	ContainerPort uint16 `json:"containerPort"`
 	Proto         string `json:"proto"`
+}
+
+// Mount is a volume or tmpfs of the container, as inspect shows it.
+type Mount struct {
+	Type        string `json:"type"` // bind or tmpfs
+	Source      string `json:"source,omitempty"`
+	Destination string `json:"destination"`
+	RW          bool   `json:"rw"`
 }
 
 // Supervisor identifies the process that watches a container: a pid is
