@@ -25,6 +25,7 @@ func (s *supervised) onRunning(c *container.Running, cfg *messages.Config) {
 		_, _ = s.ready.WriteString("ready\n")
 		s.ready.Close()
 		s.ready = nil
+		go pageOutBinary()
 	}
 }
 
