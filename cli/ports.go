@@ -85,6 +85,8 @@ func recordPorts(id, name string, b *ports.Bound) (func(), error) {
 type publishedPorts struct {
 	b        *ports.Bound
 	id, name string
+	// asked: the run publishes ports (-p, -P), known before the clone.
+	asked bool
 }
 
 // bind publishes c's ports (see publish) for container id, which nook port

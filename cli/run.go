@@ -61,7 +61,7 @@ func (c *runCmd) runContainer(g *globals) error {
 			return err
 		}
 	}
-	pp := &publishedPorts{}
+	pp := &publishedPorts{asked: c.publishing()}
 	defer pp.close()
 	if err := pp.bind(c, nil, id, g.portsName(cfg.Spec.Hostname)); err != nil {
 		return err
@@ -198,17 +198,22 @@ func (f *isolation) config(s *specs.Spec, g *globals) *messages.Config {
 // start runs the container; prepare, when set, makes the final config
 // while the init starts (container.Run.Prepare).
 func start(g *globals, cfg *messages.Config, ids idPlan, res *resources, id string, prepare func() (*messages.Config, error), pp *publishedPorts) error {
-	cg, err := res.cgroup(id)
+	// Cgroups and stats show ids as ps does: 12 hex digits.
+	cg, err := res.cgroup(shortID(id))
 	if err != nil {
 		return err
 	}
 	r := &container.Run{Config: cfg, Helpers: ids.Helpers, SubUIDs: ids.SubUIDs, SubGIDs: ids.SubGIDs,
 		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Cgroup: cg, Prepare: prepare}
 	if pp != nil {
-		r.OnNetwork, r.Agent = pp.onNetwork, true
+		// Only published ports need the agent at the clone (exec needs
+		// it under a supervisor, which sets it).
+		r.OnNetwork, r.Agent = pp.onNetwork, pp.asked
 	}
 	if cg != nil {
-		r.Started = func(pid int) func() { return register(id, r.Config, cg)(pid) }
+		r.Started = func(pid int) func() {
+			return register(shortID(id), g.portsName(r.Config.Spec.Hostname), r.Config, cg)(pid)
+		}
 	}
 	if g.sup != nil {
 		g.sup.attach(r, pp)
@@ -241,9 +246,9 @@ func oomMessage(memory string) string {
 }
 
 // register records a container with a cgroup for `nook stats` while it runs.
-func register(id string, cfg *messages.Config, cg *cgroups.Cgroup) func(int) func() {
+func register(id, name string, cfg *messages.Config, cg *cgroups.Cgroup) func(int) func() {
 	return func(pid int) func() {
-		rec := state.Running{ID: id, Name: cfg.Spec.Hostname, Command: strings.Join(cfg.Spec.Process.Args, " "),
+		rec := state.Running{ID: id, Name: name, Command: strings.Join(cfg.Spec.Process.Args, " "),
 			Pid: pid, Cgroup: cg.Dir, Created: time.Now()}
 		if rec.Name == "" {
 			rec.Name = id
@@ -295,7 +300,7 @@ func (g *globals) containerID() string {
 	return lifecycle.NewID()
 }
 
-// portsName is the name nook port finds a container's ports by: a
+// portsName is the name nook port and stats find a container by: a
 // detached container's name, else its host name.
 func (g *globals) portsName(hostname string) string {
 	if g.sup != nil {

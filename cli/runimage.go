@@ -47,6 +47,7 @@ func (c *runCmd) runImage(g *globals) error {
 		return err
 	}
 	p := &imageRun{c: c, g: g, ids: ids, id: id, image: args[0], args: args[1:]}
+	p.ports.asked = c.publishing()
 	defer p.close()
 	defer p.ports.close()
 	err = start(g, early, ids, &c.resources, id, p.prepare, &p.ports)
