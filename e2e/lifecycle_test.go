@@ -528,3 +528,24 @@ func TestLifecycleInspectMounts(t *testing.T) {
 		t.Errorf("tmpfs %+v", m)
 	}
 }
+
+// create records a container without running it; start -a runs it,
+// prints its output and exits with its status.
+func TestLifecycleCreateStartAttach(t *testing.T) {
+	t.Cleanup(func() { removeTestContainers(t) })
+	r := nook(t, "create", "--label", "test="+t.Name(), "--name", "made", "--rootfs", rootfs(t), "--", "sh", "-c", "echo hello; exit 5")
+	wantCode(t, r, 0)
+	if c := inspectCtr(t, "made"); c.State.Status != "created" || c.State.Pid != 0 {
+		t.Errorf("after create: %+v", c.State)
+	}
+	if r := nook(t, "ps", "-a", "--filter", "status=created"); !strings.Contains(r.Stdout, "made") || !strings.Contains(r.Stdout, "Created") {
+		t.Errorf("ps -a --filter status=created:\n%s", r.Stdout)
+	}
+	r = nook(t, "start", "-a", "made")
+	if r.Code != 5 || r.Stdout != "hello\n" {
+		t.Errorf("start -a: %d %q %q", r.Code, r.Stdout, r.Stderr)
+	}
+	if c := inspectCtr(t, "made"); c.State.Status != "exited" || c.State.ExitCode != 5 {
+		t.Errorf("after start -a: %+v", c.State)
+	}
+}
