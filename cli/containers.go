@@ -109,10 +109,20 @@ func stopSignal(ctr lifecycle.Container) (syscall.Signal, error) {
 // signalContainer asks ctr's supervisor to signal its PID 1; stop tells
 // it no restart policy applies any more.
 func signalContainer(ctr lifecycle.Container, sig syscall.Signal, stop bool) error {
+	return askSignal(ctr, supervisor.Request{Op: "signal", Signal: int(sig), Stop: stop})
+}
+
+// killAndWait sends SIGKILL and returns once the supervisor has recorded
+// the container's end.
+func killAndWait(ctr lifecycle.Container) error {
+	return askSignal(ctr, supervisor.Request{Op: "signal", Signal: int(syscall.SIGKILL), Stop: true, Wait: true})
+}
+
+func askSignal(ctr lifecycle.Container, req supervisor.Request) error {
 	if ctr.Supervisor == nil {
 		return fmt.Errorf("container %s is not running", ctr.Name)
 	}
-	return supervisor.Ask(ctr.Supervisor.Socket, supervisor.Request{Op: "signal", Signal: int(sig), Stop: stop})
+	return supervisor.Ask(ctr.Supervisor.Socket, req)
 }
 
 // waitStopped waits until the container no longer runs and its supervisor
@@ -161,7 +171,7 @@ func (c *rmCmd) Run(g *globals) error {
 			if !c.Force {
 				return fmt.Errorf("container %s is running: stop it first, or use rm -f", ctr.Name)
 			}
-			if err := signalContainer(ctr, syscall.SIGKILL, true); err != nil && ctr.Supervisor.Alive() {
+			if err := killAndWait(ctr); err != nil && ctr.Supervisor.Alive() {
 				return err
 			}
 			if !waitStopped(ls, ctr.ID, 30*time.Second) {

@@ -112,6 +112,9 @@ func (p *imageRun) prepare() (*messages.Config, error) {
 	p.c.applyImage(&o, cf.Config)
 	rec := rootfs.Record{ID: p.id, Name: name, StopSignal: cf.Config.StopSignal,
 		Labels: cf.Config.Labels, ExposedPorts: sortedKeys(cf.Config.ExposedPorts)}
+	if p.g.sup != nil {
+		p.g.sup.imageKnown(img.Digest.String(), rec)
+	}
 	if p.fs, err = p.containerRoot(st, rec, img); err != nil {
 		return nil, err
 	}

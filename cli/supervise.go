@@ -14,6 +14,7 @@ import (
 	"nook/lifecycle"
 	"nook/logs"
 	"nook/messages"
+	"nook/rootfs"
 	"nook/spec"
 	"nook/state"
 	"nook/supervisor"
@@ -36,6 +37,7 @@ type supervised struct {
 	mu      sync.Mutex
 	st      lifecycle.Status
 	pidfd   int
+	done    chan struct{}      // closed when the current run has ended
 	running *container.Running // while the command runs: for exec
 	runCfg  *messages.Config
 	mounts  []lifecycle.Mount
@@ -102,8 +104,9 @@ func newSupervised(id string) (*supervised, error) {
 }
 
 // controlPath is the container's control socket, in the user's private
-// runtime directory.
-func controlPath(id string) string { return state.Dir() + "/ctl/" + id }
+// runtime directory, named by the short id: a socket's path has at most
+// 107 bytes, and a runtime directory can be long.
+func controlPath(id string) string { return state.Dir() + "/ctl/" + shortID(id) }
 
 // pipeTo makes the pipe whose write end the container gets as stream's
 // descriptor, its read end copied into the log.
@@ -175,6 +178,7 @@ func (s *supervised) started(pid int, pp *publishedPorts) {
 	if err == nil {
 		s.pidfd = fd
 	}
+	s.done = make(chan struct{})
 	self, _ := lifecycle.Self(controlPath(s.ctr.ID))
 	s.st = lifecycle.Status{State: lifecycle.Running, Pid: pid, StartedAt: time.Now().UTC(), Restarts: s.st.Restarts,
 		Supervisor: self, Ports: pp.lifecycle(), Mounts: s.mounts}
@@ -217,6 +221,7 @@ func (s *supervised) exited(code int, err error) bool {
 		s.pidfd = -1
 	}
 	s.running, s.runCfg = nil, nil
+	defer s.runEnded()
 	s.st.State, s.st.Pid, s.st.ExitCode, s.st.FinishedAt = lifecycle.Exited, 0, code, time.Now().UTC()
 	s.st.Supervisor = nil
 	if err != nil && code == exitFailed {
@@ -230,6 +235,14 @@ func (s *supervised) exited(code int, err error) bool {
 		fmt.Fprintf(os.Stderr, "nook: %v\n", err)
 	}
 	return restart
+}
+
+// runEnded tells those waiting for the run's end; s.mu is held.
+func (s *supervised) runEnded() {
+	if s.done != nil {
+		close(s.done)
+		s.done = nil
+	}
 }
 
 // restarts applies the restart policy; s.mu is held.
@@ -259,20 +272,46 @@ func (s *supervised) backoff() time.Duration {
 }
 
 // Signal sends sig to the container's PID 1 (supervisor.Handler).
-func (s *supervised) Signal(sig syscall.Signal, stop bool) error {
+func (s *supervised) Signal(sig syscall.Signal, stop, wait bool) error {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if stop && !s.st.Stopped {
 		s.st.Stopped = true
 		_ = s.ls.WriteStatus(s.ctr.ID, s.st)
 	}
+	done := s.done
 	if s.pidfd < 0 {
+		s.mu.Unlock()
 		return fmt.Errorf("container %s is not running", s.ctr.Name)
 	}
-	if err := unix.PidfdSendSignal(s.pidfd, sig, nil, 0); err != nil && !errors.Is(err, unix.ESRCH) {
+	err := unix.PidfdSendSignal(s.pidfd, sig, nil, 0)
+	s.mu.Unlock()
+	if err != nil && !errors.Is(err, unix.ESRCH) {
 		return fmt.Errorf("signal container %s: %w", s.ctr.Name, err)
 	}
+	if wait {
+		<-done
+	}
 	return nil
+}
+
+// imageKnown records what the container takes from its image once the
+// image is found: its digest, stop signal and labels (the run's own
+// labels win), for stop, inspect and ps --filter.
+func (s *supervised) imageKnown(digest string, rec rootfs.Record) {
+	change := func(c *lifecycle.Config) {
+		c.ImageID, c.StopSignal = digest, rec.StopSignal
+		for k, v := range rec.Labels {
+			if _, ok := c.Labels[k]; !ok {
+				if c.Labels == nil {
+					c.Labels = map[string]string{}
+				}
+				c.Labels[k] = v
+			}
+		}
+	}
+	if err := s.ls.UpdateConfig(s.ctr.ID, change); err != nil {
+		fmt.Fprintf(os.Stderr, "nook: %v\n", err)
+	}
 }
 
 // mountsOf is the volumes and tmpfs mounts the flags ask for (they were

@@ -549,3 +549,31 @@ func TestLifecycleCreateStartAttach(t *testing.T) {
 		t.Errorf("after start -a: %+v", c.State)
 	}
 }
+
+// stop sends the image's StopSignal, and its labels reach ps --filter.
+func TestLifecycleImageStopSignal(t *testing.T) {
+	s := testImages(t)
+	e := newImageEnv(t)
+	ref := s.Config.Ref(t)
+	e.pull(ref)
+	e.ok("run", "-d", "--name", "usr1", "--entrypoint", "", ref, "/bin/sh", "-c",
+		`trap "echo got usr1; exit 7" USR1; echo ready; while true; do sleep 0.1; done`)
+	t.Cleanup(func() { e.nook("rm", "-f", "usr1") })
+	deadline := time.Now().Add(20 * time.Second)
+	for e.ok("logs", "usr1").Stdout != "ready\n" {
+		if time.Now().After(deadline) {
+			t.Fatal("the container did not start")
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if r := e.ok("ps", "--filter", "label=org.nook.test=config"); !strings.Contains(r.Stdout, "usr1") {
+		t.Errorf("ps --filter of the image's label:\n%s", r.Stdout)
+	}
+	e.ok("stop", "-t", "20", "usr1")
+	if got := e.ok("logs", "usr1").Stdout; got != "ready\ngot usr1\n" {
+		t.Errorf("logs %q: the image's stop signal was not sent", got)
+	}
+	if r := e.ok("wait", "usr1"); strings.TrimSpace(r.Stdout) != "7" {
+		t.Errorf("exit code %q, want 7", r.Stdout)
+	}
+}

@@ -24,6 +24,9 @@ type Request struct {
 	Signal int `json:"signal,omitempty"`
 	// Stop: the user stops the container; no restart policy applies.
 	Stop bool `json:"stop,omitempty"`
+	// Wait: answer once the container has exited (and its status is
+	// written), not when the signal is sent.
+	Wait bool `json:"wait,omitempty"`
 	// Exec is the process to start (op exec).
 	Exec *ExecRequest `json:"exec,omitempty"`
 }
@@ -54,7 +57,7 @@ type Reply struct {
 
 // Handler carries out requests.
 type Handler interface {
-	Signal(sig syscall.Signal, stop bool) error
+	Signal(sig syscall.Signal, stop, wait bool) error
 	// Exec starts req with files as its stdio and answers on c: Started
 	// (or Error), then Exited; meanwhile c may bring Requests of op
 	// "signal" for the process.
@@ -126,7 +129,7 @@ func (s *Server) answer(uc *net.UnixConn) {
 		s.h.Exec(*req.Exec, files, c)
 		return
 	case req.Op == "signal":
-		err = s.h.Signal(syscall.Signal(req.Signal), req.Stop)
+		err = s.h.Signal(syscall.Signal(req.Signal), req.Stop, req.Wait)
 	default:
 		err = fmt.Errorf("unknown request %q", req.Op)
 	}

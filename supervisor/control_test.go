@@ -14,7 +14,7 @@ type fakeHandler struct {
 	stop bool
 }
 
-func (h *fakeHandler) Signal(sig syscall.Signal, stop bool) error {
+func (h *fakeHandler) Signal(sig syscall.Signal, stop, _ bool) error {
 	if sig == syscall.SIGUSR2 {
 		return errors.New("container x is not running")
 	}
