@@ -42,14 +42,10 @@ bench life-run --warmup 2 --runs "$life_runs" \
 	-n "podman run -d" --prepare "$work/rmc-podman" "podman run -d --name lifebench $image sleep 1000" \
 	-n "nook run -d" --prepare "$work/rmc-nook" "$nook run -d --name lifebench $image sleep 1000"
 echo
-echo "== exec true ($life_runs runs each)"
+echo "== memory of an idle container's keepers (a fresh container, 2 s after its start)"
 as_user "$work/mkc-podman"
 as_user "$work/mkc-nook"
-bench life-exec --warmup 2 --runs "$life_runs" \
-	-n "podman exec" "podman exec lifebench true" -n "nook exec" "$nook exec lifebench true"
-
-echo
-echo "== memory of an idle container's keepers"
+sleep 2
 rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
 nook_pid1=$(as_user "$nook" inspect lifebench | jq -r '.[0].State.Pid')
 nook_agent=$(awk '{print $4}' "/proc/$nook_pid1/stat")
@@ -59,6 +55,13 @@ podman_slirp=$(pgrep -u "$user" -x slirp4netns | head -n 1)
 mem_nook=$(($(rss_kb "$nook_sup") + $(rss_kb "$nook_agent")))
 mem_podman=$(($(rss_kb "$podman_conmon") + ${podman_slirp:+$(rss_kb "$podman_slirp")}+0))
 echo "  nook: supervisor $(rss_kb "$nook_sup") kB + agent $(rss_kb "$nook_agent") kB; podman: conmon $(rss_kb "$podman_conmon") kB + slirp4netns ${podman_slirp:+$(rss_kb "$podman_slirp")} kB"
+
+echo
+echo "== exec true ($life_runs runs each)"
+as_user "$work/mkc-podman"
+as_user "$work/mkc-nook"
+bench life-exec --warmup 2 --runs "$life_runs" \
+	-n "podman exec" "podman exec lifebench true" -n "nook exec" "$nook exec lifebench true"
 
 echo
 echo "== rm -f ($life_runs runs each)"
