@@ -54,6 +54,7 @@ type grammar struct {
 	Rename    renameCmd    `cmd:"" help:"Rename a container."`
 	Top       topCmd       `cmd:"" help:"List a container's processes."`
 	Exec      execCmd      `cmd:"" help:"Run a command in a running container."`
+	Cp        cpCmd        `cmd:"" help:"Copy files between a container and the host."`
 	Container containerCmd `cmd:"" help:"Manage containers (ls, rm, prune, ...)."`
 	Stats     statsCmd     `cmd:"" help:"Show CPU, memory, PID and I/O use of running containers."`
 	Port      portCmd      `cmd:"" help:"List a running container's published ports."`

@@ -51,5 +51,6 @@ type containerCmd struct {
 	Rename  renameCmd         `cmd:"" help:"Rename a container."`
 	Top     topCmd            `cmd:"" help:"List a container's processes."`
 	Exec    execCmd           `cmd:"" help:"Run a command in a running container."`
+	Cp      cpCmd             `cmd:"" help:"Copy files between a container and the host."`
 	Create  createCmd         `cmd:"" help:"Create a container without starting it."`
 }
