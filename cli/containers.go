@@ -171,7 +171,9 @@ func (c *rmCmd) Run(g *globals) error {
 			if !c.Force {
 				return fmt.Errorf("container %s is running: stop it first, or use rm -f", ctr.Name)
 			}
-			if err := killAndWait(ctr); err != nil && ctr.Supervisor.Alive() {
+			// An error with the container gone is the supervisor exiting
+			// as it answers.
+			if err := killAndWait(ctr); err != nil && !waitStopped(ls, ctr.ID, time.Second) {
 				return err
 			}
 			if !waitStopped(ls, ctr.ID, 30*time.Second) {

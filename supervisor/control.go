@@ -13,6 +13,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"sync"
 	"syscall"
 	"time"
 )
@@ -70,6 +71,10 @@ type Server struct {
 	path string
 	h    Handler
 	done chan struct{}
+	// answering counts the requests being answered: Close lets them
+	// finish (a wait request is answered as the container ends, which is
+	// also when the supervisor closes).
+	answering sync.WaitGroup
 }
 
 // Listen makes the socket at path (removing a stale one) and serves h.
@@ -92,6 +97,15 @@ func Listen(path string, h Handler) (*Server, error) {
 func (s *Server) Close() {
 	s.ln.Close()
 	<-s.done
+	answered := make(chan struct{})
+	go func() {
+		s.answering.Wait()
+		close(answered)
+	}()
+	select {
+	case <-answered:
+	case <-time.After(2 * time.Second):
+	}
 }
 
 func (s *Server) serve() {
@@ -105,7 +119,11 @@ func (s *Server) serve() {
 			time.Sleep(10 * time.Millisecond)
 			continue
 		}
-		go s.answer(c)
+		s.answering.Add(1)
+		go func() {
+			defer s.answering.Done()
+			s.answer(c)
+		}()
 	}
 }
 
