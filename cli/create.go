@@ -23,14 +23,7 @@ func (c *createCmd) Run(g *globals) error {
 		return fmt.Errorf("internal error: no create in %q", os.Args)
 	}
 	cfg.Args = slices.Concat(cfg.Args[:i], []string{"run"}, cfg.Args[i+1:])
-	ls, err := openLifecycle()
-	if err != nil {
-		return err
-	}
-	if cfg.Name == "" {
-		cfg.Name = ls.GenerateName()
-	}
-	if err := ls.Create(cfg); err != nil {
+	if _, err := recordContainer(cfg); err != nil {
 		return err
 	}
 	fmt.Fprintln(g.Stdout, cfg.ID)

@@ -40,6 +40,28 @@ func openLifecycle() (*lifecycle.Store, error) {
 	return lifecycle.Open(filepath.Join(root, "lifecycle"))
 }
 
+// resolveContainer opens the records and finds the container ref names.
+func resolveContainer(ref string) (*lifecycle.Store, lifecycle.Container, error) {
+	ls, err := openLifecycle()
+	if err != nil {
+		return nil, lifecycle.Container{}, err
+	}
+	ctr, err := ls.Resolve(ref)
+	return ls, ctr, err
+}
+
+// recordContainer records cfg (create, run -d), naming it when unnamed.
+func recordContainer(cfg lifecycle.Config) (*lifecycle.Store, error) {
+	ls, err := openLifecycle()
+	if err != nil {
+		return nil, err
+	}
+	if cfg.Name == "" {
+		cfg.Name = ls.GenerateName()
+	}
+	return ls, ls.Create(cfg)
+}
+
 // detach records the container and starts its supervisor, then prints its
 // id once it runs (or the reason it could not start).
 func (c *runCmd) detach(g *globals) error {
@@ -47,14 +69,8 @@ func (c *runCmd) detach(g *globals) error {
 	if err != nil {
 		return err
 	}
-	ls, err := openLifecycle()
+	ls, err := recordContainer(cfg)
 	if err != nil {
-		return err
-	}
-	if cfg.Name == "" {
-		cfg.Name = ls.GenerateName()
-	}
-	if err := ls.Create(cfg); err != nil {
 		return err
 	}
 	ctr, err := ls.Get(cfg.ID)

@@ -34,11 +34,7 @@ func (c *logsCmd) Run(g *globals) error {
 		}
 		opts.Since = t
 	}
-	ls, err := openLifecycle()
-	if err != nil {
-		return failed(err)
-	}
-	ctr, err := ls.Resolve(c.Container)
+	ls, ctr, err := resolveContainer(c.Container)
 	if err != nil {
 		return failed(err)
 	}

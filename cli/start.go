@@ -119,11 +119,7 @@ func (c *renameCmd) Run(g *globals) error {
 	if err := lifecycle.ValidName(c.NewName); err != nil {
 		return failed(err)
 	}
-	ls, err := openLifecycle()
-	if err != nil {
-		return failed(err)
-	}
-	ctr, err := ls.Resolve(c.Container)
+	ls, ctr, err := resolveContainer(c.Container)
 	if err != nil {
 		return failed(err)
 	}

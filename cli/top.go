@@ -19,11 +19,7 @@ type topCmd struct {
 // Run lists the container's processes as the host sees them (docker top's
 // default columns): every process in the PID namespace of its PID 1.
 func (c *topCmd) Run(g *globals) error {
-	ls, err := openLifecycle()
-	if err != nil {
-		return failed(err)
-	}
-	ctr, err := ls.Resolve(c.Container)
+	_, ctr, err := resolveContainer(c.Container)
 	if err != nil {
 		return failed(err)
 	}
