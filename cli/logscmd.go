@@ -2,6 +2,8 @@ package cli
 
 import (
 	"context"
+	"errors"
+	"io/fs"
 	"os"
 	"os/signal"
 	"time"
@@ -45,7 +47,7 @@ func (c *logsCmd) Run(g *globals) error {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
 	err = logs.Read(ctx, ls.LogPath(ctr.ID), opts, g.Stdout, g.Stderr)
-	if os.IsNotExist(err) {
+	if errors.Is(err, fs.ErrNotExist) {
 		return nil // never started: no output yet
 	}
 	if ctx.Err() != nil {

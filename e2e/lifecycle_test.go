@@ -538,6 +538,9 @@ func TestLifecycleCreateStartAttach(t *testing.T) {
 	if c := inspectCtr(t, "made"); c.State.Status != "created" || c.State.Pid != 0 {
 		t.Errorf("after create: %+v", c.State)
 	}
+	if r := nook(t, "logs", "made"); r.Code != 0 || r.Stdout != "" || r.Stderr != "" {
+		t.Errorf("logs of a container that never ran: %d %q %q", r.Code, r.Stdout, r.Stderr)
+	}
 	if r := nook(t, "ps", "-a", "--filter", "status=created"); !strings.Contains(r.Stdout, "made") || !strings.Contains(r.Stdout, "Created") {
 		t.Errorf("ps -a --filter status=created:\n%s", r.Stdout)
 	}

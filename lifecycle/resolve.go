@@ -12,6 +12,15 @@ import (
 // ErrNotFound: no container has that name or id.
 var ErrNotFound = errors.New("no such container")
 
+// notFound says which reference named nothing; it is ErrNotFound.
+type notFound struct{ ref string }
+
+func (e notFound) Error() string {
+	return "no such container: " + e.ref + " (nook ps -a lists them)"
+}
+
+func (e notFound) Is(target error) bool { return target == ErrNotFound }
+
 // Resolve finds the container ref names: its whole id, its name, or a
 // prefix of its id that no other container's id shares, in that order,
 // as Docker resolves them.
@@ -36,7 +45,7 @@ func (s *Store) Resolve(ref string) (Container, error) {
 
 func (s *Store) byPrefix(ref string) (Container, error) {
 	if strings.Trim(ref, "0123456789abcdef") != "" {
-		return Container{}, fmt.Errorf("no such container: %s (nook ps -a lists them): %w", ref, ErrNotFound)
+		return Container{}, notFound{ref}
 	}
 	all, err := s.List()
 	if err != nil {
@@ -50,7 +59,7 @@ func (s *Store) byPrefix(ref string) (Container, error) {
 	}
 	switch len(found) {
 	case 0:
-		return Container{}, fmt.Errorf("no such container: %s (nook ps -a lists them): %w", ref, ErrNotFound)
+		return Container{}, notFound{ref}
 	case 1:
 		return found[0], nil
 	}
