@@ -6,7 +6,6 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -14,34 +13,59 @@ import (
 	"github.com/alecthomas/kong"
 )
 
+// A command named first gets a grammar of that command alone; anything
+// else the whole one.
 func TestGrammarFor(t *testing.T) {
-	tests := []struct {
+	for _, tt := range []struct {
 		args []string
-		want any
+		only string // "" for the whole grammar
 	}{
-		{[]string{"run", "--rootfs", "r", "true"}, &runOnly{}},
-		{[]string{"sandbox", "true"}, &sandboxOnly{}},
-		{nil, &grammar{}},
-		{[]string{"info"}, &grammar{}},
-		{[]string{"--help"}, &grammar{}},
+		{[]string{"run", "--rootfs", "r", "true"}, "run"},
+		{[]string{"sandbox", "true"}, "sandbox"},
+		{[]string{"exec", "c", "true"}, "exec"},
+		{[]string{"container", "ls"}, "container"},
+		{[]string{"info"}, "info"},
+		{nil, ""},
+		{[]string{"--help"}, ""},
+		{[]string{"nonsense"}, ""},
 		// A global flag first: the command is not known without parsing.
-		{[]string{"--debug", "run", "true"}, &grammar{}},
-	}
-	for _, tt := range tests {
-		if got := grammarFor(tt.args); reflect.TypeOf(got) != reflect.TypeOf(tt.want) {
-			t.Errorf("grammarFor(%q) = %T, want %T", tt.args, got, tt.want)
+		{[]string{"--debug", "run", "true"}, ""},
+	} {
+		g := grammarFor(tt.args)
+		cmds := commandsOf(t, g)
+		if tt.only == "" && len(cmds) < 20 || tt.only != "" && !slices.Equal(cmds, []string{tt.only}) {
+			t.Errorf("grammarFor(%q) has %q", tt.args, cmds)
 		}
 	}
 }
 
-// The cut-down grammars must accept exactly what the full one does.
+func commandsOf(t *testing.T, g any) []string {
+	t.Helper()
+	p, err := kong.New(g, kong.Name("nook"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, c := range p.Model.Children {
+		out = append(out, c.Name)
+	}
+	return out
+}
+
+// The cut-down grammars must accept exactly what the full one does, and
+// --debug before or after.
 func TestGrammarsAgree(t *testing.T) {
 	full := flagsOf(t, &grammar{})
-	for name, g := range map[string]any{"run": &runOnly{}, "sandbox": &sandboxOnly{}} {
-		got, want := flagsOf(t, g)[name], full[name]
-		if len(want) == 0 || !slices.Equal(got, want) {
-			t.Errorf("%s: flags %q, the full grammar's %q", name, got, want)
+	for _, name := range commandsOf(t, &grammar{}) {
+		got := flagsOf(t, grammarFor([]string{name}))
+		if !slices.Equal(got[name], full[name]) || !slices.Equal(got[""], full[""]) {
+			t.Errorf("%s: flags %q, the full grammar's %q", name, got[name], full[name])
 		}
+	}
+	g := grammarFor([]string{"ps"})
+	p, _ := kong.New(g, kong.Name("nook"))
+	if _, err := p.Parse([]string{"ps", "--debug"}); err != nil || !debugOf(g) {
+		t.Errorf("ps --debug: %v, debug %v", err, debugOf(g))
 	}
 }
 

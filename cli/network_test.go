@@ -3,6 +3,7 @@ package cli
 import (
 	"errors"
 	"net/netip"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -96,18 +97,11 @@ func TestNetworkDefaults(t *testing.T) {
 }
 
 func networkOf(g any, cmd string) string {
-	switch g := g.(type) {
-	case *runOnly:
-		return g.Run.Network
-	case *sandboxOnly:
-		return g.Sandbox.Network
-	case *grammar:
-		if cmd == "run" {
-			return g.Run.Network
-		}
-		return g.Sandbox.Network
+	field := "Run"
+	if cmd == "sandbox" {
+		field = "Sandbox"
 	}
-	return ""
+	return reflect.ValueOf(g).Elem().FieldByName(field).FieldByName("Network").String()
 }
 
 func TestNetworkEtc(t *testing.T) {
