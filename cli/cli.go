@@ -132,6 +132,9 @@ func Main(args []string) (code int) {
 			code = exitFailed
 		}
 	}()
+	if id := os.Getenv(superviseEnv); id != "" {
+		return report(superviseRecorded(id))
+	}
 	g := grammarFor(args)
 	parser, err := kong.New(g,
 		kong.Name("nook"),

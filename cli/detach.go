@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bufio"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -114,8 +115,12 @@ func (c *runCmd) lifecycleConfig() (lifecycle.Config, error) {
 	if err != nil {
 		return lifecycle.Config{}, fmt.Errorf("working directory: %w", err)
 	}
+	parsed, err := json.Marshal(c)
+	if err != nil {
+		return lifecycle.Config{}, fmt.Errorf("record the run's flags: %w", err)
+	}
 	cfg := lifecycle.Config{ID: lifecycle.NewID(), Name: c.Name, Created: time.Now().UTC(),
-		Args: os.Args[1:], Dir: dir, Env: os.Environ(), AutoRemove: c.Rm, Restart: restart, LogMaxSize: maxSize}
+		Args: os.Args[1:], Run: parsed, Dir: dir, Env: os.Environ(), AutoRemove: c.Rm, Restart: restart, LogMaxSize: maxSize}
 	if cfg.Labels, err = parseLabels(c.Label); err != nil {
 		return lifecycle.Config{}, err
 	}

@@ -23,9 +23,6 @@ import (
 )
 
 func (c *runCmd) Run(g *globals) error {
-	if id := os.Getenv(superviseEnv); id != "" && g.sup == nil {
-		return c.supervise(g, id)
-	}
 	if c.Detach {
 		return c.detach(g)
 	}

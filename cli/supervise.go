@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -41,6 +42,26 @@ type supervised struct {
 	running *container.Running // while the command runs: for exec
 	runCfg  *messages.Config
 	mounts  []lifecycle.Mount
+}
+
+// superviseRecorded is a supervisor's whole command: the run's flags come
+// from the container's record, as the front command parsed them (kong's
+// model of run is the larger part of a start, and the supervisor's start
+// is on run -d's critical path).
+func superviseRecorded(id string) error {
+	ls, err := openLifecycle()
+	if err != nil {
+		return err
+	}
+	ctr, err := ls.Get(id)
+	if err != nil {
+		return fmt.Errorf("container %s: %w", id, err)
+	}
+	c := &runCmd{}
+	if err := json.Unmarshal(ctr.Run, c); err != nil || len(ctr.Run) == 0 {
+		return fmt.Errorf("container %s: its record has no run flags (%v): remove it and run it again", ctr.Name, err)
+	}
+	return c.supervise(&globals{Stdout: os.Stdout, Stderr: os.Stderr}, id)
 }
 
 // supervise runs container id (recorded by detach or create) until it is

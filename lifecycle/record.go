@@ -1,6 +1,7 @@
 package lifecycle
 
 import (
+	"encoding/json"
 	"time"
 )
 
@@ -25,7 +26,11 @@ type Config struct {
 	// image, command): the supervisor starts the container from it again
 	// at every start, in Dir with Env, the caller's working directory and
 	// environment at create (relative paths, -e NAME).
-	Args       []string          `json:"args"`
+	Args []string `json:"args"`
+	// Run is the run command's flags as the front command parsed them
+	// (JSON of cli's runCmd): the supervisor takes them as they are
+	// instead of parsing Args again, half its start-up.
+	Run        json.RawMessage   `json:"run,omitempty"`
 	Dir        string            `json:"dir"`
 	Env        []string          `json:"env"`
 	AutoRemove bool              `json:"autoRemove,omitempty"`
