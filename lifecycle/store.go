@@ -61,13 +61,21 @@ func (s *Store) Create(c Config) error {
 	return nil
 }
 
+// nameInUse says who holds a name; it is ErrNameInUse.
+type nameInUse struct{ name, owner string }
+
+func (e nameInUse) Error() string {
+	return fmt.Sprintf("the container name %q is already in use by container %s: remove or rename that container, or choose another name", e.name, e.owner)
+}
+
+func (e nameInUse) Is(target error) bool { return target == ErrNameInUse }
+
 // takeName creates names/NAME holding id; the caller holds lockAll.
 func (s *Store) takeName(name, id string) error {
 	f, err := os.OpenFile(s.namePath(name), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if errors.Is(err, fs.ErrExist) {
 		owner, _ := os.ReadFile(s.namePath(name))
-		return fmt.Errorf("the container name %q is already in use by container %s: remove or rename that container, or choose another name: %w",
-			name, short(string(owner)), ErrNameInUse)
+		return nameInUse{name: name, owner: short(string(owner))}
 	}
 	if err != nil {
 		return fmt.Errorf("take the name %q: %w", name, err)
