@@ -4,9 +4,13 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"os/exec"
+	"os/user"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 
 	"golang.org/x/sys/unix"
@@ -175,4 +179,46 @@ func hostDir(t *testing.T, lines ...string) string {
 	dir := tempDir(t)
 	build(t, dir, lines...)
 	return dir
+}
+
+// asTestUser, called as root, runs test again in a copy of the test binary
+// as the unprivileged user nooktest (.ci/setup makes it) and reports true:
+// the caller is done. Called as anyone else it reports false.
+func asTestUser(t *testing.T, test string) bool {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		return false
+	}
+	u, err := user.Lookup("nooktest")
+	if err != nil {
+		t.Fatalf("no user nooktest to run %s as (.ci/setup makes it): %v", test, err)
+	}
+	uid, _ := strconv.Atoi(u.Uid)
+	gid, _ := strconv.Atoi(u.Gid)
+	// t.TempDir's parent is root's alone: the copy goes where nooktest
+	// can reach it.
+	dir, err := os.MkdirTemp("", "safecopy-as-user-")
+	if err == nil {
+		err = os.Chmod(dir, 0o755)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	bin := filepath.Join(dir, "safecopy.test")
+	self, err := os.ReadFile("/proc/self/exe")
+	if err == nil {
+		err = os.WriteFile(bin, self, 0o755)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "-test.run=^"+test+"$", "-test.v")
+	cmd.Dir, cmd.Env = "/", []string{"PATH=/usr/bin:/bin", "TMPDIR=/tmp"}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}}
+	out, err := cmd.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "--- PASS: "+test) {
+		t.Fatalf("%s as nooktest: %v\n%s", test, err, out)
+	}
+	return true
 }
