@@ -10,7 +10,8 @@ import (
 	"sort"
 	"strings"
 
-	"golang.org/x/sys/unix"
+	"nook/state"
+	"nook/store"
 )
 
 // Store is lifecycle/ under the image store's root.
@@ -168,29 +169,11 @@ func (s *Store) Remove(c Container) error {
 // Lock takes container id's lock: whoever starts, stops or removes it
 // holds it meanwhile. It waits for another holder.
 func (s *Store) Lock(id string) (func(), error) {
-	return flockPath(filepath.Join(s.dir(id), "lock"), unix.LOCK_EX)
+	return store.LockPath(filepath.Join(s.dir(id), "lock"))
 }
 
 func (s *Store) lockAll() (func(), error) {
-	return flockPath(filepath.Join(s.Root, "lock"), unix.LOCK_EX)
-}
-
-func flockPath(path string, how int) (func(), error) {
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
-	if err != nil {
-		return nil, fmt.Errorf("lock %s: %w", path, err)
-	}
-	for {
-		err = unix.Flock(int(f.Fd()), how)
-		if err != unix.EINTR {
-			break
-		}
-	}
-	if err != nil {
-		f.Close()
-		return nil, fmt.Errorf("lock %s: %w", path, err)
-	}
-	return func() { f.Close() }, nil
+	return store.LockPath(filepath.Join(s.Root, "lock"))
 }
 
 func isID(s string) bool {
@@ -223,15 +206,7 @@ func writeJSON(path string, v any) error {
 	if err != nil {
 		return err
 	}
-	tmp := fmt.Sprintf("%s.tmp-%d", path, os.Getpid())
-	if err := os.WriteFile(tmp, b, 0o600); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		_ = os.Remove(tmp)
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return nil
+	return state.WriteAtomic(path, b)
 }
 
 // UpdateConfig changes container id's config with change, under the

@@ -44,13 +44,15 @@ func record(root, dir, id string, v any) (func(), error) {
 		return nil, err
 	}
 	path := filepath.Join(dir, id+".json")
-	if err := writeAtomic(path, b); err != nil {
+	if err := WriteAtomic(path, b); err != nil {
 		return nil, err
 	}
 	return func() { _ = os.Remove(path) }, nil
 }
 
-func writeAtomic(path string, b []byte) error {
+// WriteAtomic replaces path with b: written under a temporary name in the
+// same directory, then renamed, so a reader sees the old file or the new.
+func WriteAtomic(path string, b []byte) error {
 	tmp, err := os.CreateTemp(filepath.Dir(path), ".tmp-*")
 	if err != nil {
 		return fmt.Errorf("write %s: %w", path, err)

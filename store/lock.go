@@ -64,6 +64,10 @@ func (s *Store) LockLayer(chain Digest) (unlock func(), err error) {
 	return lockFile(filepath.Join(s.lockDir(), "layer-"+chain.Hex()), unix.LOCK_EX, true)
 }
 
+// LockPath takes an exclusive flock of path, creating it, and waits for
+// another holder; the function it returns releases it.
+func LockPath(path string) (func(), error) { return lockFile(path, unix.LOCK_EX, false) }
+
 // lockFile flocks path, creating it. A removable lock file is deleted by its
 // holder on unlock, so locks/ does not keep one file per blob ever pulled;
 // whoever was waiting on the deleted file then finds that the path no
