@@ -14,6 +14,7 @@ import (
 	"syscall"
 	"time"
 
+	"nook/initbin"
 	"nook/lifecycle"
 	"nook/logs"
 	"nook/store"
@@ -23,6 +24,14 @@ import (
 // the detached container's own process, which outlives the command that
 // started it (as conmon does for podman).
 const superviseEnv = "NOOK_SUPERVISE"
+
+// programFD is where the supervisor finds the init program, and the
+// next descriptor the pipe that says it is sealed, when programEnv
+// names it.
+const (
+	programFD  = 4
+	programEnv = "NOOK_INIT_FD"
+)
 
 // readyFD is the supervisor's end of the pipe that says the container runs.
 const readyFD = 3
@@ -66,6 +75,7 @@ func recordContainer(cfg lifecycle.Config) (*lifecycle.Store, error) {
 // detach records the container and starts its supervisor, then prints its
 // id once it runs (or the reason it could not start).
 func (c *runCmd) detach(g *globals) error {
+	go warmProcessStart()
 	cfg, err := c.lifecycleConfig()
 	if err != nil {
 		return err
@@ -211,6 +221,12 @@ func startSupervisor(g *globals, ls *lifecycle.Store, ctr lifecycle.Container) e
 	cmd := exec.Command(self, ctr.Args...)
 	cmd.Dir, cmd.Env = ctr.Dir, append(withoutEnv(ctr.Env, superviseEnv), superviseEnv+"="+ctr.ID)
 	cmd.Stderr, cmd.ExtraFiles = errW, []*os.File{readyW}
+	if prog, sealed, ok := initbin.Handoff(); ok {
+		// Its copy of the init program, which it would otherwise make
+		// again, still being made (initbin.Inherit).
+		cmd.ExtraFiles = append(cmd.ExtraFiles, prog, sealed)
+		cmd.Env = append(cmd.Env, programEnv+"="+strconv.Itoa(programFD))
+	}
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	err = cmd.Start()
 	readyW.Close()
@@ -246,4 +262,15 @@ func withoutEnv(env []string, name string) []string {
 		}
 	}
 	return out
+}
+
+// warmProcessStart makes the Go runtime check, once per process, that
+// pidfds work, which it otherwise does inside the first os/exec start: a
+// throwaway vfork child that, on two busy processors, can keep that start
+// (the supervisor's, the id-map helpers') waiting for milliseconds. Run
+// in a goroutine early on, it costs the start nothing.
+func warmProcessStart() {
+	if p, err := os.FindProcess(os.Getpid()); err == nil {
+		_ = p.Release()
+	}
 }

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-
 	"os"
 	"path"
 	"path/filepath"
@@ -16,6 +15,7 @@ import (
 	"golang.org/x/term"
 	"nook/cgroups"
 	"nook/container"
+	"nook/initbin"
 	"nook/lifecycle"
 	"nook/messages"
 	"nook/spec"
@@ -23,6 +23,7 @@ import (
 )
 
 func (c *runCmd) Run(g *globals) error {
+	initbin.Prefetch()
 	if c.Detach {
 		return c.detach(g)
 	}

@@ -5,11 +5,13 @@ import (
 	"os"
 	"path/filepath"
 
+	"nook/initbin"
 	"nook/lifecycle"
 	"nook/spec"
 )
 
 func (c *sandboxCmd) Run(g *globals) error {
+	initbin.Prefetch()
 	ids := sandboxIDs(c.Root)
 	o, err := c.isolation.options(c.Command, ids)
 	if err != nil {

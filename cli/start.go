@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"nook/initbin"
 	"nook/lifecycle"
 	"nook/logs"
 )
@@ -15,6 +16,7 @@ type startCmd struct {
 }
 
 func (c *startCmd) Run(g *globals) error {
+	initbin.Prefetch()
 	if c.Attach && len(c.Containers) != 1 {
 		return usage("start -a takes one container")
 	}
@@ -82,6 +84,7 @@ type restartCmd struct {
 }
 
 func (c *restartCmd) Run(g *globals) error {
+	initbin.Prefetch()
 	return eachContainer(g, c.Containers, func(ls *lifecycle.Store, ctr lifecycle.Container) error {
 		if err := stopContainer(ls, ctr, c.Time); err != nil {
 			return err

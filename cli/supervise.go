@@ -6,12 +6,14 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"sync"
 	"syscall"
 	"time"
 
 	"golang.org/x/sys/unix"
 	"nook/container"
+	"nook/initbin"
 	"nook/lifecycle"
 	"nook/logs"
 	"nook/messages"
@@ -49,6 +51,11 @@ type supervised struct {
 // model of run is the larger part of a start, and the supervisor's start
 // is on run -d's critical path).
 func superviseRecorded(id string) error {
+	go warmProcessStart()
+	if os.Getenv(programEnv) == strconv.Itoa(programFD) {
+		initbin.Inherit(programFD, programFD+1)
+	}
+	os.Unsetenv(programEnv)
 	ls, err := openLifecycle()
 	if err != nil {
 		return err

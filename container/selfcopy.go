@@ -31,24 +31,27 @@ func closeInherited() {
 }
 
 // initExecutable is what the init is executed from: the embedded init
-// program in a sealed memfd (initbin), or else nook itself — a sealed copy
-// of it for --init, whose reaper outlives execve. A memfd is named by its
+// program in a sealed memfd (initbin's copy, shared by every container
+// this process starts), or else nook itself — a sealed copy of it for
+// --init, whose reaper outlives execve. A memfd is named by its
 // /proc/self/fd path, which the child resolves at execve while the
 // descriptor is still open (it is closed on exec); the caller closes the
-// file after the clone.
+// file it returns, if any, after the clone.
 func (r *Run) initExecutable() (string, *os.File, error) {
-	var f *os.File
-	var err error
 	switch {
 	case initbin.Embedded():
-		f, err = initbin.Open()
+		f, err := initbin.Program()
+		if err != nil {
+			return "", nil, err
+		}
+		return fmt.Sprintf("/proc/self/fd/%d", f.Fd()), nil, nil
 	case r.Config.Init:
-		f, err = sealedSelf()
+		f, err := sealedSelf()
+		if err != nil {
+			return "", nil, err
+		}
+		return fmt.Sprintf("/proc/self/fd/%d", f.Fd()), f, nil
 	default:
 		return "/proc/self/exe", nil, nil
 	}
-	if err != nil {
-		return "", nil, err
-	}
-	return fmt.Sprintf("/proc/self/fd/%d", f.Fd()), f, nil
 }

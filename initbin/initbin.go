@@ -13,6 +13,7 @@ package initbin
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -23,6 +24,8 @@ import (
 // Embedded reports whether this nook carries the init program.
 func Embedded() bool { return len(program) > 0 }
 
+var errNotEmbedded = errors.New("this nook was built without the init program (just build embeds it)")
+
 // Open returns the init program as a sealed, anonymous memfd to execute
 // through /proc/self/fd: no file the container could ever reach, and no
 // way to change it once sealed (the CVE-2019-5736 class: in rootless mode
@@ -30,7 +33,7 @@ func Embedded() bool { return len(program) > 0 }
 // closes it.
 func Open() (*os.File, error) {
 	if !Embedded() {
-		return nil, fmt.Errorf("this nook was built without the init program (just build embeds it)")
+		return nil, errNotEmbedded
 	}
 	return Sealed(program)
 }
@@ -45,14 +48,23 @@ func SealedFrom(r io.Reader) (*os.File, error) {
 		return nil, fmt.Errorf("memfd for the init: %w", err)
 	}
 	f := os.NewFile(uintptr(fd), "nook-init")
-	if _, err := io.Copy(f, r); err != nil {
+	if err := fillFrom(f, r); err != nil {
 		f.Close()
-		return nil, fmt.Errorf("copy the init program: %w", err)
+		return nil, err
+	}
+	return f, nil
+}
+
+func fill(f *os.File, b []byte) error { return fillFrom(f, bytes.NewReader(b)) }
+
+// fillFrom copies r into the memfd f and seals it.
+func fillFrom(f *os.File, r io.Reader) error {
+	if _, err := io.Copy(f, r); err != nil {
+		return fmt.Errorf("copy the init program: %w", err)
 	}
 	seals := unix.F_SEAL_SEAL | unix.F_SEAL_SHRINK | unix.F_SEAL_GROW | unix.F_SEAL_WRITE
 	if _, err := unix.FcntlInt(f.Fd(), unix.F_ADD_SEALS, seals); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("seal the init program: %w", err)
+		return fmt.Errorf("seal the init program: %w", err)
 	}
-	return f, nil
+	return nil
 }
