@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/signal"
 	"syscall"
 
 	specs "github.com/opencontainers/runtime-spec/specs-go"
@@ -116,14 +115,17 @@ func (r *Run) Start() (int, error) {
 	if ag != nil {
 		defer ag.close()
 	}
-	// Signal handling starts only now: its first setup costs up to a
-	// millisecond, which overlaps the init's own start this way. A signal
-	// that arrives earlier kills nook, and with it (parent-death signal)
-	// the container, which is what it would have asked for anyway.
-	sigs := make(chan os.Signal, 16)
-	signal.Notify(sigs, forwarded...)
-	defer signal.Stop(sigs)
-	nw, err := r.begin(proc, ag, hostSock)
+	// The id-map helpers first: theirs is the longest wait of the start
+	// (two setuid programs, a millisecond or two each), and the rest of
+	// the start runs meanwhile.
+	maps, err := r.startMaps(proc.pid)
+	if err != nil {
+		proc.kill()
+		return CodeFailed, err
+	}
+	sigs, stopSignals := notifySignals()
+	defer stopSignals()
+	nw, err := r.begin(proc, ag, hostSock, maps)
 	if nw != nil {
 		// Only once the container is gone: its processes use the network
 		// until the last one exits.
@@ -148,15 +150,19 @@ func (r *Run) Start() (int, error) {
 
 // begin brings the container up to its command's start: the network, the
 // id maps and the config, and with an agent the init's pid.
-func (r *Run) begin(proc *process, ag *agent, hostSock int) (*slirp.Network, error) {
+func (r *Run) begin(proc *process, ag *agent, hostSock int, maps *userns.Mapping) (*slirp.Network, error) {
 	if ag != nil {
 		ag.startReading()
 	}
 	waitNetwork, err := r.startNetwork(hostSock)
 	if err != nil {
+		// The helpers are not left behind: they fail once the caller
+		// has killed the init, and are reaped here.
+		proc.kill()
+		_ = r.waitMaps(maps)
 		return nil, err
 	}
-	err = r.handOver(proc.pid, hostSock)
+	err = r.handOver(hostSock, maps)
 	if err != nil {
 		// The init dies with it, which also ends the network's start.
 		proc.kill()
@@ -245,12 +251,9 @@ func (r *Run) sysProcAttr() *syscall.SysProcAttr {
 	return attr
 }
 
-// handOver writes the id maps (when helpers are needed), meanwhile
-// running Prepare, and sends the config, which is also the init's signal
-// to go.
-func (r *Run) handOver(pid int, sock int) error {
-	mapped := make(chan error, 1)
-	go func() { mapped <- r.writeMaps(pid) }()
+// handOver runs Prepare while the id maps are written, then sends the
+// config, which is also the init's signal to go.
+func (r *Run) handOver(sock int, maps *userns.Mapping) error {
 	var prepErr error
 	if r.Prepare != nil {
 		var cfg *messages.Config
@@ -258,7 +261,7 @@ func (r *Run) handOver(pid int, sock int) error {
 			r.Config = cfg
 		}
 	}
-	if err := <-mapped; err != nil {
+	if err := r.waitMaps(maps); err != nil {
 		return err
 	}
 	if prepErr != nil {
@@ -267,12 +270,25 @@ func (r *Run) handOver(pid int, sock int) error {
 	return messages.Send(sock, messages.Msg{Kind: messages.KindStart, Config: r.Config})
 }
 
-func (r *Run) writeMaps(pid int) error {
+// startMaps starts the helpers that write a multi-id map; a nil Mapping
+// is none to wait for.
+func (r *Run) startMaps(pid int) (*userns.Mapping, error) {
 	if r.Helpers == nil {
-		return nil
+		return nil, nil
 	}
 	l := r.Config.Spec.Linux
-	if err := r.Helpers.Apply(pid, l.UIDMappings, l.GIDMappings); err != nil {
+	m, err := r.Helpers.Start(pid, l.UIDMappings, l.GIDMappings)
+	if err != nil {
+		return nil, failed("cannot write the id maps: %v", err)
+	}
+	return m, nil
+}
+
+func (r *Run) waitMaps(m *userns.Mapping) error {
+	if m == nil {
+		return nil
+	}
+	if err := m.Wait(); err != nil {
 		return failed("cannot write the id maps: %s", userns.ExplainHelperFailure(err, *r.Helpers, r.SubUIDs, r.SubGIDs))
 	}
 	return nil

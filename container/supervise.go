@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"os"
+	"os/signal"
 	"syscall"
 
 	"nook/messages"
@@ -13,6 +14,24 @@ import (
 var forwarded = []os.Signal{
 	syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP, syscall.SIGQUIT,
 	syscall.SIGUSR1, syscall.SIGUSR2, syscall.SIGWINCH,
+}
+
+// notifySignals starts relaying the signals nook forwards. Their first
+// setup costs the Go runtime a few hundred microseconds, so it runs beside
+// the container's start, not before it: a signal that arrives earlier
+// kills nook, and with it (parent-death signal) the container, which is
+// what it would have asked for anyway. stop undoes it.
+func notifySignals() (sigs chan os.Signal, stop func()) {
+	sigs = make(chan os.Signal, 16)
+	done := make(chan struct{})
+	go func() {
+		signal.Notify(sigs, forwarded...)
+		close(done)
+	}()
+	return sigs, func() {
+		<-done
+		signal.Stop(sigs)
+	}
 }
 
 // supervise waits for the container, forwarding signals meanwhile, and

@@ -71,18 +71,34 @@ func (e *HelperError) Unwrap() error { return e.Err }
 // concurrently and returns a one-line error that includes the helper's own
 // stderr message. An empty mapping skips its helper, for callers that write
 // that map themselves.
+func (h Helpers) Apply(pid int, uids, gids []specs.LinuxIDMapping) error {
+	s, err := h.Start(pid, uids, gids)
+	if err != nil {
+		return err
+	}
+	return s.Wait()
+}
+
+// Mapping is a write of a process's id maps under way.
+type Mapping struct{ uid, gid *helperRun }
+
+// Start starts both helpers, as Apply does, without waiting for them: the
+// caller can do other work while they run (each exec of a setuid helper
+// costs about a millisecond on the container start path), then must Wait.
 //
 // Every descriptor above stderr is marked close-on-exec first (process-wide,
 // see closeExtraFDsOnExec) so the helpers see no fd but 0, 1 and 2.
-func (h Helpers) Apply(pid int, uids, gids []specs.LinuxIDMapping) error {
+func (h Helpers) Start(pid int, uids, gids []specs.LinuxIDMapping) (*Mapping, error) {
 	if err := closeExtraFDsOnExec(); err != nil {
-		return fmt.Errorf("mark descriptors close-on-exec before newuidmap: %w", err)
+		return nil, fmt.Errorf("mark descriptors close-on-exec before newuidmap: %w", err)
 	}
-	// Both start before either is waited for: each exec of a setuid helper
-	// costs about a millisecond on the container start path.
-	u := startHelper("newuidmap", h.NewUIDMap, pid, uids)
-	g := startHelper("newgidmap", h.NewGIDMap, pid, gids)
-	uerr, gerr := u.wait(), g.wait()
+	return &Mapping{uid: startHelper("newuidmap", h.NewUIDMap, pid, uids), gid: startHelper("newgidmap", h.NewGIDMap, pid, gids)}, nil
+}
+
+// Wait returns once both helpers are done, with the first failure (or
+// both).
+func (m *Mapping) Wait() error {
+	uerr, gerr := m.uid.wait(), m.gid.wait()
 	switch {
 	case uerr != nil && gerr != nil:
 		return fmt.Errorf("%w; %w", uerr, gerr)
