@@ -114,6 +114,9 @@ type globals struct {
 	Stderr io.Writer
 	// sup is the detached container this process supervises (run -d).
 	sup *supervised
+	// early is a supervisor started before the flags were parsed, for a
+	// command line that looked like run -d (see earlySupervisor).
+	early *supervisorStart
 }
 
 // exitError carries a status from a command to main.
@@ -133,8 +136,10 @@ func Main(args []string) (code int) {
 		}
 	}()
 	if id := os.Getenv(superviseEnv); id != "" {
-		return report(superviseRecorded(id))
+		return report(supervise(id))
 	}
+	early := earlySupervisor(args)
+	defer early.unclaimed()
 	g := grammarFor(args)
 	parser, err := kong.New(g,
 		kong.Name("nook"),
@@ -153,7 +158,7 @@ func Main(args []string) (code int) {
 		fmt.Fprintf(os.Stderr, "nook: %s\n", usageError(err, args))
 		return exitUsage
 	}
-	err = ctx.Run(&globals{Debug: debugOf(g), Stdout: os.Stdout, Stderr: os.Stderr})
+	err = ctx.Run(&globals{Debug: debugOf(g), Stdout: os.Stdout, Stderr: os.Stderr, early: early})
 	return report(err)
 }
 

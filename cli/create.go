@@ -13,7 +13,11 @@ type createCmd struct {
 // Run records the container as run -d would, without starting it: nook
 // start does, later. The image is found (or pulled) at that start.
 func (c *createCmd) Run(g *globals) error {
-	cfg, err := c.lifecycleConfig()
+	dir, err := os.Getwd()
+	if err != nil {
+		return fmt.Errorf("working directory: %w", err)
+	}
+	cfg, err := c.lifecycleConfig(dir)
 	if err != nil {
 		return err
 	}

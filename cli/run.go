@@ -23,10 +23,12 @@ import (
 )
 
 func (c *runCmd) Run(g *globals) error {
-	initbin.Prefetch()
 	if c.Detach {
 		return c.detach(g)
 	}
+	initbin.Prefetch()
+	// A "-d" among the command's arguments made it look detached.
+	g.early.unclaimed()
 	if err := c.foregroundOnly(); err != nil {
 		return err
 	}

@@ -1,12 +1,14 @@
 package cli
 
 import (
+	"bufio"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -46,16 +48,32 @@ type supervised struct {
 	mounts  []lifecycle.Mount
 }
 
-// superviseRecorded is a supervisor's whole command: the run's flags come
-// from the container's record, as the front command parsed them (kong's
-// model of run is the larger part of a start, and the supervisor's start
-// is on run -d's critical path).
-func superviseRecorded(id string) error {
+// supervise is the supervisor's main: of container id, or with
+// pendingID of the one whose id the command that started it writes on
+// goFD once it is recorded (nothing: that command failed and says so).
+func supervise(id string) error {
 	go warmProcessStart()
 	if os.Getenv(programEnv) == strconv.Itoa(programFD) {
 		initbin.Inherit(programFD, programFD+1)
 	}
 	os.Unsetenv(programEnv)
+	if id != pendingID {
+		return superviseRecorded(id)
+	}
+	idPipe := os.NewFile(goFD, "container-id")
+	line, err := bufio.NewReader(idPipe).ReadString('\n')
+	idPipe.Close()
+	if err != nil {
+		return nil
+	}
+	return superviseRecorded(strings.TrimSuffix(line, "\n"))
+}
+
+// superviseRecorded is a supervisor's whole command: the run's flags come
+// from the container's record, as the front command parsed them (kong's
+// model of run is the larger part of a start, and the supervisor's start
+// is on run -d's critical path).
+func superviseRecorded(id string) error {
 	ls, err := openLifecycle()
 	if err != nil {
 		return err

@@ -511,6 +511,20 @@ func TestLifecycleRunErrors(t *testing.T) {
 			t.Errorf("nook %s: %d %q, want one line with %q", strings.Join(c.args, " "), r.Code, r.Stderr, c.want)
 		}
 	}
+	// A "-d" among a foreground command's own arguments looks like run -d
+	// before the flags are parsed (a supervisor is started early, see
+	// cli.earlySupervisor): the run is a plain one all the same.
+	if r := e.nook("run", "--rm", "--rootfs", rootfs(t), "--", "echo", "-d"); r.Code != 0 || r.Stdout != "-d\n" {
+		t.Errorf("foreground run of echo -d: %d %q %q", r.Code, r.Stdout, r.Stderr)
+	}
+	// Every supervisor started for these lines has gone.
+	var procs []string
+	if !waitUntil(func() bool { procs = netUserProcesses(t); return len(procs) == 0 }) {
+		t.Errorf("left running: %q", procs)
+	}
+	if r := e.nook("ps", "-a", "-q"); strings.TrimSpace(r.Stdout) != "" {
+		t.Errorf("left behind: %q", r.Stdout)
+	}
 }
 
 // inspect lists the container's volumes and tmpfs mounts.

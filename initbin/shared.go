@@ -21,8 +21,9 @@ var shared struct {
 	err  error
 	// ready is closed once f is sealed (or err set); sealedW is a pipe's
 	// write end closed at the same time, for a child's Inherit.
-	ready   chan struct{}
-	sealedR *os.File
+	ready            chan struct{}
+	sealedR, sealedW *os.File
+	fillOnce         sync.Once
 }
 
 // MinFD keeps the shared program's descriptor above those a child is
@@ -33,6 +34,25 @@ const MinFD = 10
 // Prefetch starts making the program's copy in the background, for a
 // command that will start a container soon.
 func Prefetch() {
+	Reserve()
+	shared.fillOnce.Do(func() {
+		if shared.sealedW == nil {
+			return // nothing reserved, or the copy was inherited
+		}
+		go func() {
+			if err := fill(shared.f, program); err != nil {
+				shared.err = err
+			}
+			shared.sealedW.Close()
+			close(shared.ready)
+		}()
+	})
+}
+
+// Reserve makes the copy's memfd without filling it yet, for a command
+// that hands it to a child now (Handoff) and has a processor to spare for
+// the copy only later (Prefetch).
+func Reserve() {
 	shared.once.Do(func() {
 		shared.ready = make(chan struct{})
 		if !Embedded() {
@@ -53,14 +73,7 @@ func Prefetch() {
 			close(shared.ready)
 			return
 		}
-		shared.f, shared.sealedR = f, sealedR
-		go func() {
-			if err := fill(f, program); err != nil {
-				shared.err = err
-			}
-			sealedW.Close()
-			close(shared.ready)
-		}()
+		shared.f, shared.sealedR, shared.sealedW = f, sealedR, sealedW
 	})
 }
 
@@ -81,7 +94,7 @@ func Program() (*os.File, error) {
 // EOF once the copy is sealed (or abandoned). The child calls Inherit
 // with both. Nothing is returned when there is no copy to hand.
 func Handoff() (prog, sealed *os.File, ok bool) {
-	Prefetch()
+	Reserve()
 	if shared.f == nil {
 		return nil, nil, false
 	}

@@ -27,8 +27,8 @@ func withProgram(t *testing.T, b []byte) {
 }
 
 func resetShared() {
-	shared.once = sync.Once{}
-	shared.f, shared.err, shared.ready, shared.sealedR = nil, nil, nil, nil
+	shared.once, shared.fillOnce = sync.Once{}, sync.Once{}
+	shared.f, shared.err, shared.ready, shared.sealedR, shared.sealedW = nil, nil, nil, nil, nil
 }
 
 func contents(t *testing.T, f *os.File) []byte {
