@@ -35,7 +35,7 @@ const (
 )
 
 // pendingID is superviseEnv's value for a supervisor started before its
-// container is recorded: it reads the id from goFD.
+// container is recorded: it reads the record from goFD.
 const (
 	pendingID = "-"
 	goFD      = 4
@@ -351,11 +351,14 @@ func spawnSupervisorIn(g *globals, args []string, dir string, env []string, id s
 	return s, nil
 }
 
-// begin tells a supervisor spawned without an id which container it
-// supervises, then waits for it as wait does.
+// begin hands a supervisor spawned without an id the record of the
+// container it supervises, then waits for it as wait does.
 func (s *supervisorStart) begin(ctr lifecycle.Container) error {
 	initbin.Prefetch()
-	_, err := s.goW.WriteString(ctr.ID + "\n")
+	line, err := json.Marshal(handed{Config: ctr.Config, Status: ctr.Status})
+	if err == nil {
+		_, err = s.goW.Write(append(line, '\n'))
+	}
 	s.goW.Close()
 	if err != nil {
 		s.abandon()

@@ -8,7 +8,6 @@ import (
 	"io"
 	"os"
 	"strconv"
-	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -57,43 +56,61 @@ func supervise(id string) error {
 		initbin.Inherit(programFD, programFD+1)
 	}
 	os.Unsetenv(programEnv)
-	if id != pendingID {
-		return superviseRecorded(id)
-	}
-	idPipe := os.NewFile(goFD, "container-id")
-	line, err := bufio.NewReader(idPipe).ReadString('\n')
-	idPipe.Close()
+	ls, err := openLifecycle()
 	if err != nil {
+		return err
+	}
+	if id != pendingID {
+		ctr, err := ls.Get(id)
+		if err != nil {
+			return fmt.Errorf("container %s: %w", id, err)
+		}
+		return superviseRecorded(ls, ctr)
+	}
+	ctr, ok := handedRecord(ls)
+	if !ok {
 		return nil
 	}
-	return superviseRecorded(strings.TrimSuffix(line, "\n"))
+	return superviseRecorded(ls, ctr)
+}
+
+// handed is what the front command writes on goFD: the record it just
+// made, so that the supervisor need not read it back.
+type handed struct {
+	Config lifecycle.Config
+	Status lifecycle.Status
+}
+
+// handedRecord reads the record the front command hands over on goFD;
+// none (EOF) means that command failed and says so itself.
+func handedRecord(ls *lifecycle.Store) (lifecycle.Container, bool) {
+	pipe := os.NewFile(goFD, "container-record")
+	defer pipe.Close()
+	line, err := bufio.NewReader(pipe).ReadBytes('\n')
+	var h handed
+	if err != nil || json.Unmarshal(line, &h) != nil {
+		return lifecycle.Container{}, false
+	}
+	return ls.Known(h.Config, h.Status), true
 }
 
 // superviseRecorded is a supervisor's whole command: the run's flags come
 // from the container's record, as the front command parsed them (kong's
 // model of run is the larger part of a start, and the supervisor's start
 // is on run -d's critical path).
-func superviseRecorded(id string) error {
-	ls, err := openLifecycle()
-	if err != nil {
-		return err
-	}
-	ctr, err := ls.Get(id)
-	if err != nil {
-		return fmt.Errorf("container %s: %w", id, err)
-	}
+func superviseRecorded(ls *lifecycle.Store, ctr lifecycle.Container) error {
 	c := &runCmd{}
 	if err := json.Unmarshal(ctr.Run, c); err != nil || len(ctr.Run) == 0 {
 		return fmt.Errorf("container %s: its record has no run flags (%v): remove it and run it again", ctr.Name, err)
 	}
-	return c.supervise(&globals{Stdout: os.Stdout, Stderr: os.Stderr}, id)
+	return c.supervise(&globals{Stdout: os.Stdout, Stderr: os.Stderr}, ls, ctr)
 }
 
 // supervise runs container id (recorded by detach or create) until it is
 // done with, restarting it as its policy says.
-func (c *runCmd) supervise(g *globals, id string) error {
+func (c *runCmd) supervise(g *globals, ls *lifecycle.Store, ctr lifecycle.Container) error {
 	os.Unsetenv(superviseEnv)
-	s, err := newSupervised(id)
+	s, err := newSupervised(ls, ctr)
 	if err != nil {
 		return err
 	}
@@ -122,15 +139,9 @@ func (c *runCmd) supervise(g *globals, id string) error {
 	return nil
 }
 
-func newSupervised(id string) (*supervised, error) {
-	ls, err := openLifecycle()
-	if err != nil {
-		return nil, err
-	}
-	ctr, err := ls.Get(id)
-	if err != nil {
-		return nil, fmt.Errorf("container %s: %w", id, err)
-	}
+func newSupervised(ls *lifecycle.Store, ctr lifecycle.Container) (*supervised, error) {
+	id := ctr.ID
+	var err error
 	s := &supervised{ls: ls, ctr: ctr, st: ctr.Status, pidfd: -1, ready: os.NewFile(readyFD, "ready")}
 	s.st.Stopped, s.st.Error = false, ""
 	if s.log, err = logs.Open(ls.LogPath(id), ctr.LogMaxSize); err != nil {

@@ -125,6 +125,12 @@ func (s *Store) Get(id string) (Container, error) {
 	return c, nil
 }
 
+// Known is the container whose records are c and st, as Get would read
+// them back, for a process that was handed them.
+func (s *Store) Known(c Config, st Status) Container {
+	return Container{Config: c, Status: st, Dir: s.dir(c.ID)}
+}
+
 // List reads every container, newest first. A container whose records
 // cannot be read (being created or removed right now) is left out.
 func (s *Store) List() ([]Container, error) {

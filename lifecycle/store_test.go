@@ -139,3 +139,20 @@ func TestValidName(t *testing.T) {
 		}
 	}
 }
+
+// Known builds the record Get reads back, for a supervisor handed it.
+func TestKnownIsWhatGetReads(t *testing.T) {
+	s := testStore(t)
+	c := Config{ID: NewID(), Name: "handed", Image: "img", Args: []string{"run", "-d", "img"}}
+	if err := s.Create(c); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.Get(c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	known := s.Known(got.Config, got.Status)
+	if known.Dir != got.Dir || known.ID != got.ID || known.Name != got.Name || known.State != got.State {
+		t.Errorf("Known %+v, Get %+v", known, got)
+	}
+}
