@@ -12,6 +12,7 @@ import (
 
 	"github.com/alecthomas/kong"
 	"nook/container"
+	"nook/headstart"
 )
 
 // Version is set at build time (-ldflags "-X nook/cli.Version=...").
@@ -114,9 +115,6 @@ type globals struct {
 	Stderr io.Writer
 	// sup is the detached container this process supervises (run -d).
 	sup *supervised
-	// early is a supervisor started before the flags were parsed, for a
-	// command line that looked like run -d (see earlySupervisor).
-	early *supervisorStart
 }
 
 // exitError carries a status from a command to main.
@@ -135,11 +133,11 @@ func Main(args []string) (code int) {
 			code = exitFailed
 		}
 	}()
-	if id := os.Getenv(superviseEnv); id != "" {
+	if id := os.Getenv(headstart.Env); id != "" {
 		return report(supervise(id))
 	}
-	early := earlySupervisor(args)
-	defer early.unclaimed()
+	// Not the run -d it looked like (or did not parse): see headstart.
+	defer headstart.Unclaimed()
 	g := grammarFor(args)
 	parser, err := kong.New(g,
 		kong.Name("nook"),
@@ -158,7 +156,7 @@ func Main(args []string) (code int) {
 		fmt.Fprintf(os.Stderr, "nook: %s\n", usageError(err, args))
 		return exitUsage
 	}
-	err = ctx.Run(&globals{Debug: debugOf(g), Stdout: os.Stdout, Stderr: os.Stderr, early: early})
+	err = ctx.Run(&globals{Debug: debugOf(g), Stdout: os.Stdout, Stderr: os.Stderr})
 	return report(err)
 }
 

@@ -15,6 +15,7 @@ import (
 	"golang.org/x/term"
 	"nook/cgroups"
 	"nook/container"
+	"nook/headstart"
 	"nook/initbin"
 	"nook/lifecycle"
 	"nook/messages"
@@ -28,7 +29,7 @@ func (c *runCmd) Run(g *globals) error {
 	}
 	initbin.Prefetch()
 	// A "-d" among the command's arguments made it look detached.
-	g.early.unclaimed()
+	headstart.Unclaimed()
 	if err := c.foregroundOnly(); err != nil {
 		return err
 	}

@@ -14,6 +14,7 @@ import (
 
 	"golang.org/x/sys/unix"
 	"nook/container"
+	"nook/headstart"
 	"nook/initbin"
 	"nook/lifecycle"
 	"nook/logs"
@@ -48,19 +49,19 @@ type supervised struct {
 }
 
 // supervise is the supervisor's main: of container id, or with
-// pendingID of the one whose id the command that started it writes on
-// goFD once it is recorded (nothing: that command failed and says so).
+// headstart.Pending of the one whose record the command that started it
+// writes on headstart.RecordFD once it is made (nothing: that command failed and says so).
 func supervise(id string) error {
 	go warmProcessStart()
-	if os.Getenv(programEnv) == strconv.Itoa(programFD) {
-		initbin.Inherit(programFD, programFD+1)
+	if os.Getenv(headstart.ProgramEnv) == strconv.Itoa(headstart.ProgramFD) {
+		initbin.Inherit(headstart.ProgramFD, headstart.ProgramFD+1)
 	}
-	os.Unsetenv(programEnv)
+	os.Unsetenv(headstart.ProgramEnv)
 	ls, err := openLifecycle()
 	if err != nil {
 		return err
 	}
-	if id != pendingID {
+	if id != headstart.Pending {
 		ctr, err := ls.Get(id)
 		if err != nil {
 			return fmt.Errorf("container %s: %w", id, err)
@@ -74,17 +75,17 @@ func supervise(id string) error {
 	return superviseRecorded(ls, ctr)
 }
 
-// handed is what the front command writes on goFD: the record it just
+// handed is what the front command writes on headstart.RecordFD: the record it just
 // made, so that the supervisor need not read it back.
 type handed struct {
 	Config lifecycle.Config
 	Status lifecycle.Status
 }
 
-// handedRecord reads the record the front command hands over on goFD;
+// handedRecord reads the record the front command hands over;
 // none (EOF) means that command failed and says so itself.
 func handedRecord(ls *lifecycle.Store) (lifecycle.Container, bool) {
-	pipe := os.NewFile(goFD, "container-record")
+	pipe := os.NewFile(headstart.RecordFD, "container-record")
 	defer pipe.Close()
 	line, err := bufio.NewReader(pipe).ReadBytes('\n')
 	var h handed
@@ -109,7 +110,7 @@ func superviseRecorded(ls *lifecycle.Store, ctr lifecycle.Container) error {
 // supervise runs container id (recorded by detach or create) until it is
 // done with, restarting it as its policy says.
 func (c *runCmd) supervise(g *globals, ls *lifecycle.Store, ctr lifecycle.Container) error {
-	os.Unsetenv(superviseEnv)
+	os.Unsetenv(headstart.Env)
 	s, err := newSupervised(ls, ctr)
 	if err != nil {
 		return err
@@ -142,7 +143,7 @@ func (c *runCmd) supervise(g *globals, ls *lifecycle.Store, ctr lifecycle.Contai
 func newSupervised(ls *lifecycle.Store, ctr lifecycle.Container) (*supervised, error) {
 	id := ctr.ID
 	var err error
-	s := &supervised{ls: ls, ctr: ctr, st: ctr.Status, pidfd: -1, ready: os.NewFile(readyFD, "ready")}
+	s := &supervised{ls: ls, ctr: ctr, st: ctr.Status, pidfd: -1, ready: os.NewFile(headstart.ReadyFD, "ready")}
 	s.st.Stopped, s.st.Error = false, ""
 	if s.log, err = logs.Open(ls.LogPath(id), ctr.LogMaxSize); err != nil {
 		return nil, err
