@@ -11,6 +11,12 @@
 #
 # and the memory a running, idle container costs outside itself: VmRSS of
 # nook's supervisor and agent against podman's conmon and slirp4netns.
+#
+# The runs are interleaved: $life_rounds rounds of hyperfine, each timing
+# both tools, so that both meet this shared machine's same slow and fast
+# moments (its speed drifts by a third within minutes here, and one
+# hyperfine call runs all of one tool's runs before the other's); the
+# medians are over all rounds' runs.
 # Sourced, not run: it uses pull.sh's functions and variables.
 
 check "podman pull $image" podman pull -q "$image"
@@ -35,10 +41,25 @@ for tool in podman nook; do
 	check "$tool rm -f" "$work/rmc-$tool"
 done
 
+# rounds NAME ARGS...: bench NAME in $life_rounds interleaved rounds (the
+# first with two warm-up runs), then NAME.json with every command's runs
+# together and their median, as one hyperfine export would have them.
+rounds() {
+	local name=$1 i per=$(((life_runs + life_rounds - 1) / life_rounds))
+	shift
+	for ((i = 0; i < life_rounds; i++)); do
+		bench "$name.$i" --runs "$per" $([[ $i == 0 ]] && echo --warmup 2) "$@" | grep -E '^(Benchmark|  Time)' || true
+	done
+	jq -s '{results: (map(.results) | transpose | map({command: .[0].command, times: (map(.times) | add)}
+		| .median = (.times | sort | if length % 2 == 1 then .[length / 2 | floor] else (.[length / 2 - 1] + .[length / 2]) / 2 end)))}' \
+		"$work"/out/"$name".[0-9]*.json >"$work/out/$name.json"
+	jq -r '.results[] | "  \(.command): median \(.median * 10000 | round / 10) ms over \(.times | length) runs"' "$work/out/$name.json"
+}
+
 load0=$(cut -d' ' -f1-3 /proc/loadavg)
 echo
-echo "== run -d ($life_runs runs each)"
-bench life-run --warmup 2 --runs "$life_runs" \
+echo "== run -d ($life_runs runs each, in $life_rounds rounds)"
+rounds life-run \
 	-n "podman run -d" --prepare "$work/rmc-podman" "podman run -d --name lifebench $image sleep 1000" \
 	-n "nook run -d" --prepare "$work/rmc-nook" "$nook run -d --name lifebench $image sleep 1000"
 echo
@@ -57,15 +78,15 @@ mem_podman=$(($(rss_kb "$podman_conmon") + ${podman_slirp:+$(rss_kb "$podman_sli
 echo "  nook: supervisor $(rss_kb "$nook_sup") kB + agent $(rss_kb "$nook_agent") kB; podman: conmon $(rss_kb "$podman_conmon") kB + slirp4netns ${podman_slirp:+$(rss_kb "$podman_slirp")} kB"
 
 echo
-echo "== exec true ($life_runs runs each)"
+echo "== exec true ($life_runs runs each, in $life_rounds rounds)"
 as_user "$work/mkc-podman"
 as_user "$work/mkc-nook"
-bench life-exec --warmup 2 --runs "$life_runs" \
+rounds life-exec \
 	-n "podman exec" "podman exec lifebench true" -n "nook exec" "$nook exec lifebench true"
 
 echo
-echo "== rm -f ($life_runs runs each)"
-bench life-rm --runs "$life_runs" \
+echo "== rm -f ($life_runs runs each, in $life_rounds rounds)"
+rounds life-rm \
 	-n "podman rm -f" --prepare "$work/mkc-podman" "podman rm -f -t 0 lifebench" \
 	-n "nook rm -f" --prepare "$work/mkc-nook" "$nook rm -f lifebench"
 
@@ -84,7 +105,7 @@ jq -s --arg date "$(date -u +%Y-%m-%dT%H:%MZ)" --arg kernel "$(uname -r)" \
 	echo "# nook vs rootless podman: the container lifecycle"
 	echo
 	echo "$(jq -r .date "$work/out/life.json"), kernel $(uname -r), $(nproc) CPUs, as the unprivileged $user;"
-	echo "load average before / after: $load0 / $(cut -d' ' -f1-3 /proc/loadavg). Medians from hyperfine."
+	echo "load average before / after: $load0 / $(cut -d' ' -f1-3 /proc/loadavg). Medians from hyperfine, $life_rounds interleaved rounds."
 	echo
 	jq -r '
 		def ms: (. * 10 | round / 10 | tostring);

@@ -45,7 +45,8 @@ pull_runs=${PULL_RUNS:-5}
 warm_runs=${WARM_RUNS:-10}
 run_runs=${RUN_RUNS:-30}
 run_warmup=${RUN_WARMUP:-5}
-life_runs=${LIFE_RUNS:-20}
+life_runs=${LIFE_RUNS:-50}
+life_rounds=${LIFE_ROUNDS:-5}
 only=${BENCH_ONLY:-pull}
 [[ $only == pull || $only == life ]] || die "BENCH_ONLY=$only: pull or life"
 
