@@ -11,11 +11,13 @@ import (
 	"strings"
 	"time"
 
+	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"nook/headstart"
 	"nook/initbin"
 	"nook/lifecycle"
 	"nook/logs"
 	"nook/store"
+	"nook/userns"
 )
 
 const defaultLogMax = 10 << 20
@@ -194,7 +196,7 @@ func startSupervisor(g *globals, ls *lifecycle.Store, ctr lifecycle.Container) e
 	if err != nil {
 		return err
 	}
-	return supervisorRan(sup.Wait(), ctr.Name)
+	return supervisorRan(sup.Wait(nil), ctr.Name)
 }
 
 // handTo gives a pending supervisor the record of the container it
@@ -210,7 +212,24 @@ func handTo(sup *headstart.Supervisor, ctr lifecycle.Container) error {
 		sup.Abandon()
 		return fmt.Errorf("start the supervisor of container %s: %w", ctr.Name, err)
 	}
-	return supervisorRan(sup.Wait(), ctr.Name)
+	return supervisorRan(sup.Wait(mapGIDsFor), ctr.Name)
+}
+
+// mapGIDsFor writes the gid map of the container a supervisor started,
+// while the supervisor writes its uid map (see headstart's gidmap.go).
+func mapGIDsFor(pid int, m []specs.LinuxIDMapping) error {
+	ids := containerIDs()
+	if ids.Helpers == nil {
+		return userns.ErrNotDelegated
+	}
+	w, err := ids.Helpers.Start(pid, nil, m)
+	if err == nil {
+		err = w.Wait()
+	}
+	if err != nil {
+		return errors.New(userns.ExplainHelperFailure(err, *ids.Helpers, ids.SubUIDs, ids.SubGIDs))
+	}
+	return nil
 }
 
 // supervisorRan is the outcome of a supervisor's start for run -d and

@@ -46,6 +46,9 @@ type supervised struct {
 	running *container.Running // while the command runs: for exec
 	runCfg  *messages.Config
 	mounts  []lifecycle.Mount
+	// front, until the first run, has the command that started this
+	// supervisor write the container's gid map.
+	front *headstart.GIDMapper
 }
 
 // supervise is the supervisor's main: of container id, or with
@@ -66,13 +69,13 @@ func supervise(id string) error {
 		if err != nil {
 			return fmt.Errorf("container %s: %w", id, err)
 		}
-		return superviseRecorded(ls, ctr)
+		return superviseRecorded(ls, ctr, nil)
 	}
-	ctr, ok := handedRecord(ls)
+	ctr, front, ok := handedRecord(ls)
 	if !ok {
 		return nil
 	}
-	return superviseRecorded(ls, ctr)
+	return superviseRecorded(ls, ctr, front)
 }
 
 // handed is what the front command writes on headstart.RecordFD: the record it just
@@ -82,38 +85,43 @@ type handed struct {
 	Status lifecycle.Status
 }
 
-// handedRecord reads the record the front command hands over;
-// none (EOF) means that command failed and says so itself.
-func handedRecord(ls *lifecycle.Store) (lifecycle.Container, bool) {
+// handedRecord reads the record the front command hands over; none (EOF)
+// means that command failed and says so itself. The rest of the pipe
+// carries the front command's answers (headstart.GIDMapper).
+func handedRecord(ls *lifecycle.Store) (lifecycle.Container, *bufio.Reader, bool) {
 	pipe := os.NewFile(headstart.RecordFD, "container-record")
-	defer pipe.Close()
-	line, err := bufio.NewReader(pipe).ReadBytes('\n')
+	r := bufio.NewReader(pipe)
+	line, err := r.ReadBytes('\n')
 	var h handed
 	if err != nil || json.Unmarshal(line, &h) != nil {
-		return lifecycle.Container{}, false
+		pipe.Close()
+		return lifecycle.Container{}, nil, false
 	}
-	return ls.Known(h.Config, h.Status), true
+	return ls.Known(h.Config, h.Status), r, true
 }
 
 // superviseRecorded is a supervisor's whole command: the run's flags come
 // from the container's record, as the front command parsed them (kong's
 // model of run is the larger part of a start, and the supervisor's start
 // is on run -d's critical path).
-func superviseRecorded(ls *lifecycle.Store, ctr lifecycle.Container) error {
+func superviseRecorded(ls *lifecycle.Store, ctr lifecycle.Container, front *bufio.Reader) error {
 	c := &runCmd{}
 	if err := json.Unmarshal(ctr.Run, c); err != nil || len(ctr.Run) == 0 {
 		return fmt.Errorf("container %s: its record has no run flags (%v): remove it and run it again", ctr.Name, err)
 	}
-	return c.supervise(&globals{Stdout: os.Stdout, Stderr: os.Stderr}, ls, ctr)
+	return c.supervise(&globals{Stdout: os.Stdout, Stderr: os.Stderr}, ls, ctr, front)
 }
 
 // supervise runs container id (recorded by detach or create) until it is
 // done with, restarting it as its policy says.
-func (c *runCmd) supervise(g *globals, ls *lifecycle.Store, ctr lifecycle.Container) error {
+func (c *runCmd) supervise(g *globals, ls *lifecycle.Store, ctr lifecycle.Container, front *bufio.Reader) error {
 	os.Unsetenv(headstart.Env)
 	s, err := newSupervised(ls, ctr)
 	if err != nil {
 		return err
+	}
+	if front != nil {
+		s.front = headstart.NewGIDMapper(s.ready, front)
 	}
 	defer s.close()
 	c.Rm = false // the supervisor removes the container, once, at the end
@@ -217,6 +225,11 @@ func nullFile() *os.File {
 func (s *supervised) attach(r *container.Run, pp *publishedPorts) {
 	r.Stdin, r.Stdout, r.Stderr = nil, s.out, s.errw
 	r.Agent = true
+	if s.front != nil {
+		// The front command writes the gid map of the first run only:
+		// it is gone once told the container runs.
+		r.MapGIDs, s.front = s.front.Map, nil
+	}
 	r.OnRunning = func(c *container.Running) { s.onRunning(c, r.Config) }
 	prev := r.Started
 	r.Started = func(pid int) func() {

@@ -57,6 +57,12 @@ type Run struct {
 	// ports start relaying into it); what it returns is called before the
 	// network is closed.
 	OnNetwork func(d ports.Dialer) func()
+	// MapGIDs, when set, has the gid map written elsewhere (by the command
+	// that started a supervisor, idle meanwhile: the two id-map helpers
+	// then start side by side instead of in turn); the wait it returns
+	// fails with a one-line reason, or userns.ErrNotDelegated to have it
+	// written here after all.
+	MapGIDs func(pid int, gids []specs.LinuxIDMapping) (wait func() error)
 	// Agent keeps a process of nook's in the container's namespaces but
 	// outside its PID namespace while it runs (nsagent): published TCP
 	// ports then come in through the kernel's stack, not the user-mode one,
@@ -150,7 +156,7 @@ func (r *Run) Start() (int, error) {
 
 // begin brings the container up to its command's start: the network, the
 // id maps and the config, and with an agent the init's pid.
-func (r *Run) begin(proc *process, ag *agent, hostSock int, maps *userns.Mapping) (*slirp.Network, error) {
+func (r *Run) begin(proc *process, ag *agent, hostSock int, maps *idMaps) (*slirp.Network, error) {
 	if ag != nil {
 		ag.startReading()
 	}
@@ -253,7 +259,7 @@ func (r *Run) sysProcAttr() *syscall.SysProcAttr {
 
 // handOver runs Prepare while the id maps are written, then sends the
 // config, which is also the init's signal to go.
-func (r *Run) handOver(sock int, maps *userns.Mapping) error {
+func (r *Run) handOver(sock int, maps *idMaps) error {
 	var prepErr error
 	if r.Prepare != nil {
 		var cfg *messages.Config
@@ -270,29 +276,71 @@ func (r *Run) handOver(sock int, maps *userns.Mapping) error {
 	return messages.Send(sock, messages.Msg{Kind: messages.KindStart, Config: r.Config})
 }
 
-// startMaps starts the helpers that write a multi-id map; a nil Mapping
+// idMaps is the writing of the id maps under way.
+type idMaps struct {
+	pid     int
+	helpers *userns.Mapping
+	gids    func() error // MapGIDs' wait, when it writes the gid map
+}
+
+// startMaps starts the helpers that write a multi-id map; a nil idMaps
 // is none to wait for.
-func (r *Run) startMaps(pid int) (*userns.Mapping, error) {
+func (r *Run) startMaps(pid int) (*idMaps, error) {
 	if r.Helpers == nil {
 		return nil, nil
 	}
 	l := r.Config.Spec.Linux
-	m, err := r.Helpers.Start(pid, l.UIDMappings, l.GIDMappings)
-	if err != nil {
+	m := &idMaps{pid: pid}
+	gids := l.GIDMappings
+	if r.MapGIDs != nil && len(gids) > 0 {
+		m.gids, gids = r.MapGIDs(pid, gids), nil
+	}
+	var err error
+	if m.helpers, err = r.Helpers.Start(pid, l.UIDMappings, gids); err != nil {
 		return nil, failed("cannot write the id maps: %v", err)
 	}
 	return m, nil
 }
 
-func (r *Run) waitMaps(m *userns.Mapping) error {
+func (r *Run) waitMaps(m *idMaps) error {
 	if m == nil {
 		return nil
 	}
-	if err := m.Wait(); err != nil {
+	err := m.helpers.Wait()
+	if err == nil && m.gids != nil {
+		err = r.waitDelegatedGIDs(m)
+	}
+	if err != nil {
+		var msg *delegatedError
+		if errors.As(err, &msg) {
+			return failed("cannot write the id maps: %s", msg.text)
+		}
 		return failed("cannot write the id maps: %s", userns.ExplainHelperFailure(err, *r.Helpers, r.SubUIDs, r.SubGIDs))
 	}
 	return nil
 }
+
+// waitDelegatedGIDs waits for MapGIDs' answer, writing the map here when
+// nobody else can.
+func (r *Run) waitDelegatedGIDs(m *idMaps) error {
+	err := m.gids()
+	if errors.Is(err, userns.ErrNotDelegated) {
+		own, serr := r.Helpers.Start(m.pid, nil, r.Config.Spec.Linux.GIDMappings)
+		if serr != nil {
+			return serr
+		}
+		return own.Wait()
+	}
+	if err != nil {
+		return &delegatedError{err.Error()}
+	}
+	return nil
+}
+
+// delegatedError is MapGIDs' reason, explained already.
+type delegatedError struct{ text string }
+
+func (e *delegatedError) Error() string { return e.text }
 
 func (r *Run) explainStart(err error) error {
 	var errno syscall.Errno

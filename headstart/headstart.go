@@ -25,7 +25,9 @@ import (
 	"strings"
 	"syscall"
 
+	specs "github.com/opencontainers/runtime-spec/specs-go"
 	"nook/initbin"
+	"nook/userns"
 )
 
 // The supervisor's environment and descriptors.
@@ -170,7 +172,10 @@ func Spawn(stderr io.Writer, args []string, dir string, env []string, id string)
 // Hand gives a Pending supervisor its container's record, one line.
 func (s *Supervisor) Hand(record []byte) error {
 	_, err := s.record.Write(append(record, '\n'))
-	s.record.Close()
+	if err != nil {
+		s.record.Close()
+		s.record = nil
+	}
 	return err
 }
 
@@ -194,18 +199,53 @@ func (s *Supervisor) Abandon() {
 var ErrExited = errors.New("exited before the container ran")
 
 // Wait returns nil once the container runs, or the supervisor's exit.
-func (s *Supervisor) Wait() error {
+// Meanwhile it writes the container's gid map when the supervisor asks
+// (see GIDMapper), with mapGIDs: nil for a supervisor never handed a
+// record, or to have it write its own.
+func (s *Supervisor) Wait(mapGIDs func(pid int, m []specs.LinuxIDMapping) error) error {
 	s.ended = true
 	defer s.ready.Close()
-	line, _ := bufio.NewReader(s.ready).ReadString('\n')
-	if line == "ready\n" {
-		<-s.copied
-		_ = s.cmd.Process.Release()
-		return nil
+	if s.record != nil {
+		defer s.record.Close()
 	}
-	werr := s.cmd.Wait()
-	<-s.copied
-	return fmt.Errorf("%w: %w", ErrExited, werr)
+	r := bufio.NewReader(s.ready)
+	for {
+		line, _ := r.ReadString('\n')
+		switch {
+		case line == "ready\n":
+			<-s.copied
+			_ = s.cmd.Process.Release()
+			return nil
+		case strings.HasPrefix(line, gidRequest):
+			s.answerGIDs(line, mapGIDs)
+			continue
+		}
+		werr := s.cmd.Wait()
+		<-s.copied
+		return fmt.Errorf("%w: %w", ErrExited, werr)
+	}
+}
+
+func (s *Supervisor) answerGIDs(line string, mapGIDs func(int, []specs.LinuxIDMapping) error) {
+	if s.record == nil {
+		return // nobody to answer: the supervisor reads EOF and maps itself
+	}
+	if mapGIDs == nil {
+		_, _ = s.record.WriteString("unavailable\n")
+		return
+	}
+	answer := gidsMapped
+	pid, m, err := parseGIDRequest(line)
+	if err == nil {
+		err = mapGIDs(pid, m)
+	}
+	switch {
+	case errors.Is(err, userns.ErrNotDelegated):
+		answer = "unavailable"
+	case err != nil:
+		answer = gidsFailed + strings.ReplaceAll(err.Error(), "\n", " ")
+	}
+	_, _ = s.record.WriteString(answer + "\n")
 }
 
 // pipes makes pipes whose child ends are closed in the parent once the

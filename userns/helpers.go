@@ -79,6 +79,10 @@ func (h Helpers) Apply(pid int, uids, gids []specs.LinuxIDMapping) error {
 	return s.Wait()
 }
 
+// ErrNotDelegated is the answer of a process that was to write a gid map
+// for another and cannot: the asker writes it itself.
+var ErrNotDelegated = errors.New("the id map was not written for us")
+
 // Mapping is a write of a process's id maps under way.
 type Mapping struct{ uid, gid *helperRun }
 
