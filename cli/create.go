@@ -27,7 +27,7 @@ func (c *createCmd) Run(g *globals) error {
 		return fmt.Errorf("internal error: no create in %q", os.Args)
 	}
 	cfg.Args = slices.Concat(cfg.Args[:i], []string{"run"}, cfg.Args[i+1:])
-	if _, err := recordContainer(cfg); err != nil {
+	if _, _, err := recordContainer(cfg); err != nil {
 		return err
 	}
 	fmt.Fprintln(g.Stdout, cfg.ID)

@@ -45,15 +45,18 @@ func resolveContainer(ref string) (*lifecycle.Store, lifecycle.Container, error)
 }
 
 // recordContainer records cfg (create, run -d), naming it when unnamed.
-func recordContainer(cfg lifecycle.Config) (*lifecycle.Store, error) {
+func recordContainer(cfg lifecycle.Config) (*lifecycle.Store, lifecycle.Container, error) {
 	ls, err := openLifecycle()
 	if err != nil {
-		return nil, err
+		return nil, lifecycle.Container{}, err
 	}
 	if cfg.Name == "" {
 		cfg.Name = ls.GenerateName()
 	}
-	return ls, ls.Create(cfg)
+	if err := ls.Create(cfg); err != nil {
+		return ls, lifecycle.Container{}, err
+	}
+	return ls, ls.Fresh(cfg), nil
 }
 
 // detach records the container and starts its supervisor, then prints its
@@ -75,18 +78,12 @@ func (c *runCmd) detach(g *globals) error {
 		sup.Abandon()
 		return err
 	}
-	ls, err := recordContainer(cfg)
+	ls, ctr, err := recordContainer(cfg)
 	if err != nil {
 		sup.Abandon()
 		return err
 	}
-	ctr, err := ls.Get(cfg.ID)
-	if err == nil {
-		err = handTo(sup, ctr)
-	} else {
-		sup.Abandon()
-	}
-	if err != nil {
+	if err = handTo(sup, ctr); err != nil {
 		// A container that never ran is not left behind, unless it must
 		// restart (then its supervisor is what failed, and says so).
 		if c, gerr := ls.Get(cfg.ID); gerr == nil && c.StartedAt.IsZero() {

@@ -36,7 +36,11 @@ func (s *Store) LogPath(id string) string { return filepath.Join(s.dir(id), "ctr
 // ErrNameInUse is returned by Create and Rename for a name already taken.
 var ErrNameInUse = errors.New("name in use")
 
-// Create records a new container (status created), taking its name.
+// createdStatus is a new container's status.
+var createdStatus = Status{State: Created}
+
+// Create records a new container (status created), taking its name; Get
+// would then read back Known(c, Created's status), which Fresh returns.
 func (s *Store) Create(c Config) error {
 	unlock, err := s.lockAll()
 	if err != nil {
@@ -52,7 +56,7 @@ func (s *Store) Create(c Config) error {
 		err = writeJSON(filepath.Join(dir, "config.json"), c)
 	}
 	if err == nil {
-		err = writeJSON(filepath.Join(dir, "status.json"), Status{State: Created})
+		err = writeJSON(filepath.Join(dir, "status.json"), createdStatus)
 	}
 	if err != nil {
 		_ = os.RemoveAll(dir)
@@ -130,6 +134,10 @@ func (s *Store) Get(id string) (Container, error) {
 func (s *Store) Known(c Config, st Status) Container {
 	return Container{Config: c, Status: st, Dir: s.dir(c.ID)}
 }
+
+// Fresh is the container Create just recorded from c, without reading
+// it back.
+func (s *Store) Fresh(c Config) Container { return s.Known(c, createdStatus) }
 
 // List reads every container, newest first. A container whose records
 // cannot be read (being created or removed right now) is left out.

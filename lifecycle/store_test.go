@@ -3,6 +3,7 @@ package lifecycle
 import (
 	"errors"
 	"os"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -140,7 +141,7 @@ func TestValidName(t *testing.T) {
 	}
 }
 
-// Known builds the record Get reads back, for a supervisor handed it.
+// Known and Fresh build the record Get reads back.
 func TestKnownIsWhatGetReads(t *testing.T) {
 	s := testStore(t)
 	c := Config{ID: NewID(), Name: "handed", Image: "img", Args: []string{"run", "-d", "img"}}
@@ -151,8 +152,9 @@ func TestKnownIsWhatGetReads(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	known := s.Known(got.Config, got.Status)
-	if known.Dir != got.Dir || known.ID != got.ID || known.Name != got.Name || known.State != got.State {
-		t.Errorf("Known %+v, Get %+v", known, got)
+	for _, c := range []Container{s.Known(got.Config, got.Status), s.Fresh(c)} {
+		if c.Dir != got.Dir || c.ID != got.ID || c.Name != got.Name || !reflect.DeepEqual(c.Status, got.Status) {
+			t.Errorf("%+v, Get %+v", c, got)
+		}
 	}
 }
