@@ -241,14 +241,3 @@ func supervisorRan(err error, name string) error {
 	}
 	return fmt.Errorf("the supervisor of container %s %v", name, err)
 }
-
-// warmProcessStart makes the Go runtime check, once per process, that
-// pidfds work, which it otherwise does inside the first os/exec start: a
-// throwaway vfork child that, on two busy processors, can keep that start
-// (the supervisor's, the id-map helpers') waiting for milliseconds. Run
-// in a goroutine early on, it costs the start nothing.
-func warmProcessStart() {
-	if p, err := os.FindProcess(os.Getpid()); err == nil {
-		_ = p.Release()
-	}
-}

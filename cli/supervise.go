@@ -424,3 +424,15 @@ func errorText(err error) string {
 	}
 	return err.Error()
 }
+
+// warmProcessStart makes the Go runtime check, once per process, that
+// pidfds work, which it otherwise does inside the first os/exec start: a
+// throwaway vfork child that, on two busy processors, can keep that start
+// (here the id-map helper's, on the container's critical path) waiting
+// for milliseconds. Run in a goroutine early on, it costs the start
+// nothing.
+func warmProcessStart() {
+	if p, err := os.FindProcess(os.Getpid()); err == nil {
+		_ = p.Release()
+	}
+}
